@@ -1,0 +1,1 @@
+"""GraphQL: the Strawberry schema, per-request context and DataLoaders."""

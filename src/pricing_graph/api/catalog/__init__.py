@@ -1,0 +1,1 @@
+"""The catalog over GraphQL: products, metrics, plans, ramps, prices, rates and tiers."""

@@ -1,0 +1,464 @@
+"""Catalog object types. Each wraps its row; relations resolve through the request's loaders."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import strawberry
+from strawberry.types import Info
+
+from pricing_graph.api.catalog.enums import (
+    Aggregation,
+    BillingAnchor,
+    BillingInterval,
+    ChargeTiming,
+    CompositeKind,
+    ConversionRounding,
+    FixedCadence,
+    LimitEnforcement,
+    PackageRounding,
+    PlanStatus,
+    PlanVisibility,
+    PricingModel,
+    RateLimitWindow,
+    RoundingMode,
+)
+from pricing_graph.api.errors import ErrorCode, PublicError
+from pricing_graph.api.ids import encode_id
+from pricing_graph.api.pagination import Connection, paginate
+from pricing_graph.rating import models
+from pricing_graph.store.catalog import (
+    MetricRow,
+    PlanRow,
+    PriceRow,
+    ProductRow,
+    RampRow,
+    RateRow,
+    TierRow,
+    UsageLimitRow,
+)
+from pricing_graph.store.mappers import price_to_domain, pricing_unit_of
+
+ContextInfo = Info  # the context is pricing_graph.api.context.Context
+
+
+@strawberry.interface(description="An object with a global ID; fetch any of them with node(id:).")
+class Node:
+    id: strawberry.ID
+
+
+@strawberry.type(description="Something you sell: an LLM API, a data platform, a database.")
+class Product(Node):
+    key: str
+    name: str
+    description: str
+    archived: bool
+    created_at: datetime
+    db_id: strawberry.Private[int]
+
+    @classmethod
+    def from_row(cls, row: ProductRow) -> Product:
+        assert row.id is not None
+        return cls(
+            id=encode_id("Product", row.id),
+            db_id=row.id,
+            key=row.key,
+            name=row.name,
+            description=row.description,
+            archived=row.archived,
+            created_at=row.created_at,
+        )
+
+    @strawberry.field(description="The product's plans, cheapest tier first.")
+    async def plans(
+        self,
+        info: ContextInfo,
+        first: int | None = None,
+        after: str | None = None,
+        status: PlanStatus | None = None,
+        visibility: PlanVisibility | None = None,
+    ) -> Connection[Plan]:
+        rows = await info.context.loaders.plans_by_product_id.load(self.db_id)
+        chosen = [row for row in rows if _plan_matches(row, status, visibility)]
+        return paginate(chosen, first, after, Plan.from_row)
+
+
+def _plan_matches(
+    row: PlanRow, status: PlanStatus | None, visibility: PlanVisibility | None
+) -> bool:
+    return (status is None or row.status == status.value) and (
+        visibility is None or row.visibility == visibility.value
+    )
+
+
+@strawberry.type(description="A meter: what usage is counted and how it aggregates.")
+class Metric(Node):
+    key: str
+    name: str
+    unit_label: str
+    aggregation: Aggregation
+    event_property: str | None
+    dimensions: list[str]
+
+    @classmethod
+    def from_row(cls, row: MetricRow) -> Metric:
+        assert row.id is not None
+        return cls(
+            id=encode_id("Metric", row.id),
+            key=row.key,
+            name=row.name,
+            unit_label=row.unit_label,
+            aggregation=models.Aggregation(row.aggregation),
+            event_property=row.event_property,
+            dimensions=list(row.dimensions),
+        )
+
+
+@strawberry.type(description="An ISO 4217 currency or a custom pricing unit such as credits.")
+class PricingUnit:
+    code: str
+    decimals: int = strawberry.field(description="Minor digits amounts are rounded to.")
+    is_custom: bool
+    invoice_currency: str | None = strawberry.field(
+        description="Custom units only: the currency overage is invoiced in."
+    )
+    overage_rate: Decimal | None = strawberry.field(
+        description="Custom units only: invoice currency per unit once credits run out."
+    )
+
+
+@strawberry.type
+class Trial:
+    days: int
+    spending_cap: Decimal | None
+
+
+@strawberry.type(description="A per-metric usage limit and rate limit shown on the pricing page.")
+class UsageLimit:
+    limit: Decimal | None = strawberry.field(description="Units per billing period; null = none.")
+    enforcement: LimitEnforcement
+    rate_limit: int | None = strawberry.field(description="Requests per rate-limit window.")
+    rate_limit_window: RateLimitWindow | None
+    metric_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def metric(self, info: ContextInfo) -> Metric:
+        return Metric.from_row(await info.context.loaders.metric_by_id.load(self.metric_id))
+
+    @strawberry.field(description='The rate limit as shown on a page, e.g. "100 req/min".')
+    def rate_limit_display(self) -> str | None:
+        if self.rate_limit is None or self.rate_limit_window is None:
+            return None
+        window = {"SECOND": "s", "MINUTE": "min", "HOUR": "h", "DAY": "day"}
+        return f"{self.rate_limit} req/{window[self.rate_limit_window.value]}"
+
+    @classmethod
+    def from_row(cls, row: UsageLimitRow) -> UsageLimit:
+        return cls(
+            limit=row.limit_quantity,
+            enforcement=LimitEnforcement(row.enforcement),
+            rate_limit=row.rate_limit,
+            rate_limit_window=(
+                RateLimitWindow(row.rate_limit_window) if row.rate_limit_window else None
+            ),
+            metric_id=row.metric_id,
+        )
+
+
+@strawberry.type(description="A versioned rate card for one product.")
+class Plan(Node):
+    key: str
+    version: int
+    name: str = strawberry.field(description='Internal name, e.g. "Acme Corp - Annual 2024".')
+    invoice_display_name: str
+    description: str
+    status: PlanStatus
+    visibility: PlanVisibility
+    tier_rank: int = strawberry.field(description="Upgrade order on the pricing page.")
+    billing_interval: BillingInterval
+    billing_anchor: BillingAnchor
+    pricing_unit: PricingUnit
+    rounding_mode: RoundingMode
+    trial: Trial | None
+    net_payment_days: int
+    features: list[str]
+    created_at: datetime
+    published_at: datetime | None
+    row: strawberry.Private[PlanRow]
+
+    @classmethod
+    def from_row(cls, row: PlanRow) -> Plan:
+        assert row.id is not None
+        unit = pricing_unit_of(row)
+        return cls(
+            id=encode_id("Plan", row.id),
+            key=row.key,
+            version=row.version,
+            name=row.name,
+            invoice_display_name=row.invoice_display_name,
+            description=row.description,
+            status=PlanStatus(row.status),
+            visibility=PlanVisibility(row.visibility),
+            tier_rank=row.tier_rank,
+            billing_interval=models.BillingInterval(row.billing_interval),
+            billing_anchor=models.BillingAnchor(row.billing_anchor),
+            pricing_unit=PricingUnit(
+                code=unit.code,
+                decimals=unit.decimals,
+                is_custom=unit.is_custom,
+                invoice_currency=unit.invoice_currency,
+                overage_rate=unit.overage_rate,
+            ),
+            rounding_mode=models.RoundingMode(row.rounding_mode),
+            trial=Trial(row.trial_days, row.trial_spending_cap) if row.trial_days else None,
+            net_payment_days=row.net_payment_days,
+            features=list(row.features),
+            created_at=row.created_at,
+            published_at=row.published_at,
+            row=row,
+        )
+
+    @strawberry.field
+    async def product(self, info: ContextInfo) -> Product:
+        return Product.from_row(await info.context.loaders.product_by_id.load(self.row.product_id))
+
+    @strawberry.field
+    async def usage_limits(self, info: ContextInfo) -> list[UsageLimit]:
+        assert self.row.id is not None
+        rows = await info.context.loaders.usage_limits_by_plan_id.load(self.row.id)
+        return [UsageLimit.from_row(row) for row in rows]
+
+    @strawberry.field(description="Pricing over time; ramp 0 starts with the contract.")
+    async def ramps(self, info: ContextInfo) -> list[PricingRamp]:
+        assert self.row.id is not None
+        rows = await info.context.loaders.ramps_by_plan_id.load(self.row.id)
+        ramps, start = [], 0
+        for row in rows:
+            ramps.append(PricingRamp.from_row(row, start, self.row))
+            start += row.duration_periods or 0
+        return ramps
+
+
+@strawberry.type(description="The prices that apply for a number of billing periods.")
+class PricingRamp(Node):
+    position: int
+    duration_periods: int | None = strawberry.field(description="Null on the last ramp.")
+    starts_at_period: int = strawberry.field(description="Index of the first billing period.")
+    invoice_minimum: Decimal | None
+    db_id: strawberry.Private[int]
+    plan: strawberry.Private[PlanRow]
+
+    @classmethod
+    def from_row(cls, row: RampRow, starts_at_period: int, plan: PlanRow) -> PricingRamp:
+        assert row.id is not None
+        return cls(
+            id=encode_id("PricingRamp", row.id),
+            position=row.position,
+            duration_periods=row.duration_periods,
+            starts_at_period=starts_at_period,
+            invoice_minimum=row.invoice_minimum,
+            db_id=row.id,
+            plan=plan,
+        )
+
+    @strawberry.field
+    async def prices(self, info: ContextInfo) -> list[Price]:
+        rows = await info.context.loaders.prices_by_ramp_id.load(self.db_id)
+        return [price_from_row(row, self.plan) for row in rows]
+
+
+@strawberry.type
+class Tier:
+    up_to: Decimal | None = strawberry.field(description="Inclusive bound; null = unbounded.")
+    unit_price: Decimal
+    flat_fee: Decimal
+
+    @classmethod
+    def from_row(cls, row: TierRow) -> Tier:
+        return cls(up_to=row.up_to, unit_price=row.unit_price, flat_fee=row.flat_fee)
+
+
+@strawberry.type
+class DimensionValue:
+    name: str
+    value: str
+
+
+@strawberry.type(description="A pricing model and its parameters; which are set depends on it.")
+class Rate:
+    model: PricingModel
+    unit_price: Decimal | None
+    package_size: Decimal | None
+    package_price: Decimal | None
+    package_rounding: PackageRounding | None
+    rate_percent: Decimal | None
+    fixed_fee_per_event: Decimal | None
+    min_per_event: Decimal | None
+    max_per_event: Decimal | None
+    free_amount: Decimal | None
+    markup_percent: Decimal | None
+    db_id: strawberry.Private[int]
+
+    @classmethod
+    def from_row(cls, row: RateRow) -> Rate:
+        assert row.id is not None
+        model = models.PricingModel(row.model)
+        return cls(
+            model=model,
+            unit_price=row.unit_price if model is models.PricingModel.FLAT else None,
+            package_size=row.package_size,
+            package_price=row.package_price,
+            package_rounding=(
+                models.PackageRounding(row.package_rounding)
+                if model is models.PricingModel.PACKAGE and row.package_rounding
+                else None
+            ),
+            rate_percent=row.rate_percent,
+            fixed_fee_per_event=_only(
+                model, models.PricingModel.PERCENTAGE, row.fixed_fee_per_event
+            ),
+            min_per_event=row.min_per_event,
+            max_per_event=row.max_per_event,
+            free_amount=_only(model, models.PricingModel.PERCENTAGE, row.free_amount),
+            markup_percent=_only(model, models.PricingModel.DYNAMIC, row.markup_percent),
+            db_id=row.id,
+        )
+
+    @strawberry.field
+    async def tiers(self, info: ContextInfo) -> list[Tier]:
+        rows = await info.context.loaders.tiers_by_rate_id.load(self.db_id)
+        return [Tier.from_row(row) for row in rows]
+
+
+def _only(
+    model: models.PricingModel, wanted: models.PricingModel, value: Decimal | None
+) -> Decimal | None:
+    return value if model is wanted else None
+
+
+@strawberry.type(description="A rate-card entry: usage matching every pair here uses `rate`.")
+class DimensionRate:
+    match: list[DimensionValue]
+    rate: Rate
+
+
+@strawberry.interface(description="A charge on a plan's ramp: usage, fixed or composite.")
+class Price(Node):
+    key: str = strawberry.field(description="Identifies the same charge across ramps.")
+    name: str
+    invoice_display_name: str
+    row: strawberry.Private[PriceRow]
+    plan: strawberry.Private[PlanRow]
+
+    @strawberry.field(description='Pricing-page text, e.g. "$0.002 per 1K tokens".')
+    async def display_price(self, info: ContextInfo, locale: str = "en_US") -> str:
+        from pricing_graph.api.catalog.display import UnknownLocale, display_price
+
+        price = await domain_price(info, self.row)
+        try:
+            return display_price(
+                price,
+                pricing_unit_of(self.plan),
+                locale,
+                interval=models.BillingInterval(self.plan.billing_interval),
+            )
+        except UnknownLocale as exc:
+            raise PublicError(ErrorCode.INVALID_VALUE, "locale", str(exc)) from None
+
+
+async def domain_price(info: ContextInfo, row: PriceRow) -> models.Price:
+    loaders = info.context.loaders
+    metric = await loaders.metric_by_id.load(row.metric_id) if row.metric_id else None
+    rates = await loaders.rates_by_price_id.load(row.id)
+    tiers = await loaders.tiers_by_rate_id.load_many([rate.id for rate in rates])
+    return price_to_domain(row, metric, list(zip(rates, tiers, strict=True)))
+
+
+@strawberry.type(description="Priced per unit of a billable metric.")
+class UsagePrice(Price):
+    conversion_factor: Decimal = strawberry.field(description="Metric units per priced unit.")
+    conversion_rounding: ConversionRounding
+    free_units: Decimal = strawberry.field(description="Priced units free each period.")
+
+    @strawberry.field
+    async def metric(self, info: ContextInfo) -> Metric:
+        return Metric.from_row(await info.context.loaders.metric_by_id.load(self.row.metric_id))
+
+    @strawberry.field(description="The rate for usage no dimension rate matches.")
+    async def default_rate(self, info: ContextInfo) -> Rate | None:
+        rows = await info.context.loaders.rates_by_price_id.load(self.row.id)
+        return next((Rate.from_row(r) for r in rows if not r.match), None)
+
+    @strawberry.field(description="Rate-card entries; the most specific match wins.")
+    async def dimension_rates(self, info: ContextInfo) -> list[DimensionRate]:
+        rows = await info.context.loaders.rates_by_price_id.load(self.row.id)
+        return [
+            DimensionRate(
+                match=[DimensionValue(name=n, value=v) for n, v in row.match],
+                rate=Rate.from_row(row),
+            )
+            for row in rows
+            if row.match
+        ]
+
+
+@strawberry.type(description="A fixed fee: subscription, platform access, setup.")
+class FixedPrice(Price):
+    amount: Decimal
+    quantity: Decimal
+    cadence: FixedCadence
+    every_periods: int
+    timing: ChargeTiming
+    prorate: bool
+    is_discount: bool
+
+
+@strawberry.type(description="A percentage of, or a minimum over, other prices of the ramp.")
+class CompositePrice(Price):
+    composite_kind: CompositeKind
+    value: Decimal
+    quantity: Decimal = strawberry.field(description="0 disables the charge.")
+    price_keys: list[str]
+
+
+def price_from_row(row: PriceRow, plan: PlanRow) -> Price:
+    assert row.id is not None
+    common = {
+        "id": encode_id("Price", row.id),
+        "key": row.key,
+        "name": row.name,
+        "invoice_display_name": row.invoice_display_name,
+        "row": row,
+        "plan": plan,
+    }
+    kind = models.PriceKind(row.kind)
+    if kind is models.PriceKind.USAGE:
+        return UsagePrice(
+            **common,
+            conversion_factor=row.conversion_factor or Decimal(1),
+            conversion_rounding=models.ConversionRounding(row.conversion_rounding or "NONE"),
+            free_units=row.free_units or Decimal(0),
+        )
+    if kind is models.PriceKind.FIXED:
+        assert row.amount is not None
+        return FixedPrice(
+            **common,
+            amount=row.amount,
+            quantity=row.quantity if row.quantity is not None else Decimal(1),
+            cadence=models.FixedCadence(row.cadence or "RECURRING"),
+            every_periods=row.every_periods or 1,
+            timing=models.ChargeTiming(row.timing or "IN_ARREARS"),
+            prorate=bool(row.prorate),
+            is_discount=bool(row.is_discount),
+        )
+    return CompositePrice(
+        **common,
+        composite_kind=models.CompositeKind(row.composite_kind or "PERCENTAGE"),
+        value=row.composite_value or Decimal(0),
+        quantity=row.quantity if row.quantity is not None else Decimal(1),
+        price_keys=list(row.composite_price_keys),
+    )
+
+
+CATALOG_TYPES: tuple[type, ...] = (UsagePrice, FixedPrice, CompositePrice)

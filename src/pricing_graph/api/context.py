@@ -1,0 +1,58 @@
+"""Per-request context: one read session, serialised; writes in their own transaction."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from pricing_graph.api.loaders import Loaders
+
+
+@dataclass(frozen=True, slots=True)
+class Database:
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+
+
+class Context:
+    """Built fresh for every request, so loader caches never outlive it.
+
+    Resolvers run concurrently, but an AsyncSession may not, so reads share one session
+    behind a lock. A write closes the read session first (so nothing read before it is
+    served stale after it), runs in its own transaction, and then resets the loaders.
+    """
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self._lock = asyncio.Lock()
+        self._session: AsyncSession | None = None
+        self.loaders = Loaders(self.read)
+
+    async def read(self, statement: Any) -> Sequence[Any]:
+        async with self._lock:
+            if self._session is None:
+                self._session = self.database.sessions()
+            return (await self._session.exec(statement)).all()
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        async with self._lock:
+            await self._close_reader()
+            async with self.database.sessions() as session, session.begin():
+                yield session
+            self.loaders = Loaders(self.read)
+
+    async def close(self) -> None:
+        async with self._lock:
+            await self._close_reader()
+
+    async def _close_reader(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None

@@ -1,0 +1,104 @@
+"""Expected failures as values: `UserError` in payloads, `PublicError` for query arguments.
+
+Anything else raised while resolving is masked ("Unexpected error.") and logged.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from enum import Enum
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
+
+from pricing_graph.api.scalars import DecimalInputError
+from pricing_graph.rating.plan_checks import Path
+
+log = logging.getLogger("pricing_graph.api")
+
+
+@strawberry.enum(description="Why a request was refused; stable for programs to switch on.")
+class ErrorCode(Enum):
+    BOUNDED_LAST_TIER = "BOUNDED_LAST_TIER"
+    COMPOSITE_INVALID_TARGET = "COMPOSITE_INVALID_TARGET"
+    COMPOSITE_SELF_REFERENCE = "COMPOSITE_SELF_REFERENCE"
+    COMPOSITE_UNKNOWN_PRICE = "COMPOSITE_UNKNOWN_PRICE"
+    DUPLICATE_KEY = "DUPLICATE_KEY"
+    DUPLICATE_MATCH = "DUPLICATE_MATCH"
+    INVALID_CURSOR = "INVALID_CURSOR"
+    INVALID_DECIMAL = "INVALID_DECIMAL"
+    INVALID_ID = "INVALID_ID"
+    INVALID_RANGE = "INVALID_RANGE"
+    INVALID_STATUS = "INVALID_STATUS"
+    INVALID_VALUE = "INVALID_VALUE"
+    LAST_RAMP_HAS_DURATION = "LAST_RAMP_HAS_DURATION"
+    NEGATIVE_VALUE = "NEGATIVE_VALUE"
+    NOT_FOUND = "NOT_FOUND"
+    NOT_POSITIVE = "NOT_POSITIVE"
+    PAGE_SIZE_TOO_LARGE = "PAGE_SIZE_TOO_LARGE"
+    PLAN_NOT_DRAFT = "PLAN_NOT_DRAFT"
+    PRODUCT_ARCHIVED = "PRODUCT_ARCHIVED"
+    RAMP_DURATION_REQUIRED = "RAMP_DURATION_REQUIRED"
+    REQUIRED = "REQUIRED"
+    TIER_GAP = "TIER_GAP"
+    TIER_OVERLAP = "TIER_OVERLAP"
+    TIERS_NOT_ASCENDING = "TIERS_NOT_ASCENDING"
+    UNBOUNDED_TIER_NOT_LAST = "UNBOUNDED_TIER_NOT_LAST"
+    UNKNOWN_CURRENCY = "UNKNOWN_CURRENCY"
+    UNKNOWN_DIMENSION = "UNKNOWN_DIMENSION"
+    UNKNOWN_METRIC = "UNKNOWN_METRIC"
+
+
+@strawberry.type(description="An expected failure: which input field, a stable code, and why.")
+class UserError:
+    field: str | None = strawberry.field(
+        description='Dotted path of the input field, e.g. "input.ramps.0.prices.1.usage.rate".'
+    )
+    code: ErrorCode
+    message: str
+
+
+def camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def field_path(path: Path, root: str = "input") -> str:
+    return ".".join([root, *(camel(p) if isinstance(p, str) else str(p) for p in path)])
+
+
+def user_error(path: Path | None, code: str | ErrorCode, message: str) -> UserError:
+    return UserError(
+        field=None if path is None else field_path(path),
+        code=code if isinstance(code, ErrorCode) else ErrorCode(code),
+        message=message,
+    )
+
+
+class RefusedError(Exception):
+    """Raised inside a write to abandon the transaction and report these errors instead."""
+
+    def __init__(self, errors: Sequence[UserError]) -> None:
+        super().__init__("; ".join(e.message for e in errors))
+        self.errors = list(errors)
+
+
+class PublicError(GraphQLError):
+    """A query argument we refuse, shown to the caller with a code and the argument's name."""
+
+    def __init__(self, code: ErrorCode, field: str, message: str) -> None:
+        super().__init__(message, extensions={"code": code.value, "field": field})
+
+
+def _is_public(error: GraphQLError) -> bool:
+    original = error.original_error
+    if original is None or isinstance(original, GraphQLError | DecimalInputError):
+        return True
+    log.error("unexpected error", exc_info=original)
+    return False
+
+
+def mask_errors() -> MaskErrors:
+    return MaskErrors(should_mask_error=lambda error: not _is_public(error))

@@ -1,0 +1,32 @@
+"""Relay global IDs: base64 of "TypeName:database id"."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+import strawberry
+
+
+class InvalidGlobalId(ValueError):
+    pass
+
+
+def encode_id(type_name: str, db_id: int) -> strawberry.ID:
+    raw = f"{type_name}:{db_id}".encode()
+    return strawberry.ID(base64.urlsafe_b64encode(raw).decode().rstrip("="))
+
+
+def decode_id(global_id: str, expected: str | None = None) -> tuple[str, int]:
+    """Return (type name, database id); raise InvalidGlobalId naming what is wrong."""
+    try:
+        padded = global_id + "=" * (-len(global_id) % 4)
+        raw = base64.urlsafe_b64decode(padded.encode("ascii")).decode("utf-8")
+    except (binascii.Error, UnicodeError, ValueError) as exc:
+        raise InvalidGlobalId(f"{global_id!r} is not a pricing-graph ID") from exc
+    type_name, _, db_id = raw.partition(":")
+    if not type_name or not db_id.isdigit() or len(db_id) > 18:
+        raise InvalidGlobalId(f"{global_id!r} is not a pricing-graph ID")
+    if expected is not None and type_name != expected:
+        raise InvalidGlobalId(f"{global_id!r} is a {type_name} ID, expected a {expected} ID")
+    return type_name, int(db_id)

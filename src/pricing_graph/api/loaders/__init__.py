@@ -1,0 +1,52 @@
+"""DataLoaders, one per relation, built fresh per request (`Context.loaders`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pricing_graph.api.loaders.base import Reader
+from pricing_graph.api.loaders.catalog import (
+    MetricByIdLoader,
+    PlanByIdLoader,
+    PlansByProductIdLoader,
+    PriceByIdLoader,
+    PricesByRampIdLoader,
+    ProductByIdLoader,
+    RampByIdLoader,
+    RampsByPlanIdLoader,
+    RatesByPriceIdLoader,
+    TiersByRateIdLoader,
+    UsageLimitsByPlanIdLoader,
+)
+
+
+@dataclass
+class Loaders:
+    read: Reader
+    product_by_id: ProductByIdLoader = field(init=False)
+    plan_by_id: PlanByIdLoader = field(init=False)
+    metric_by_id: MetricByIdLoader = field(init=False)
+    ramp_by_id: RampByIdLoader = field(init=False)
+    price_by_id: PriceByIdLoader = field(init=False)
+    plans_by_product_id: PlansByProductIdLoader = field(init=False)
+    ramps_by_plan_id: RampsByPlanIdLoader = field(init=False)
+    prices_by_ramp_id: PricesByRampIdLoader = field(init=False)
+    rates_by_price_id: RatesByPriceIdLoader = field(init=False)
+    tiers_by_rate_id: TiersByRateIdLoader = field(init=False)
+    usage_limits_by_plan_id: UsageLimitsByPlanIdLoader = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.product_by_id = ProductByIdLoader(self.read)
+        self.plan_by_id = PlanByIdLoader(self.read)
+        self.metric_by_id = MetricByIdLoader(self.read)
+        self.ramp_by_id = RampByIdLoader(self.read)
+        self.price_by_id = PriceByIdLoader(self.read)
+        self.plans_by_product_id = PlansByProductIdLoader(self.read)
+        self.ramps_by_plan_id = RampsByPlanIdLoader(self.read)
+        self.prices_by_ramp_id = PricesByRampIdLoader(self.read)
+        self.rates_by_price_id = RatesByPriceIdLoader(self.read)
+        self.tiers_by_rate_id = TiersByRateIdLoader(self.read)
+        self.usage_limits_by_plan_id = UsageLimitsByPlanIdLoader(self.read)
+
+
+__all__ = ["Loaders", "Reader"]

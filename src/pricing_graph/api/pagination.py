@@ -1,0 +1,99 @@
+"""Relay-style connections with `first`/`after`, at most 100 items a page."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable, Sequence
+from typing import Generic, TypeVar
+
+import strawberry
+
+from pricing_graph.api.errors import ErrorCode, PublicError
+
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 50
+
+NodeT = TypeVar("NodeT")
+ItemT = TypeVar("ItemT")
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[NodeT]):
+    cursor: str
+    node: NodeT
+
+
+@strawberry.type
+class Connection(Generic[NodeT]):
+    edges: list[Edge[NodeT]]
+    page_info: PageInfo
+    total_count: int
+
+    @strawberry.field
+    def nodes(self) -> list[NodeT]:
+        return [edge.node for edge in self.edges]
+
+
+def _cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode()
+
+
+def page_window(first: int | None, after: str | None) -> tuple[int, int]:
+    """(offset, limit) for the page, or a PublicError naming the bad argument."""
+    limit = DEFAULT_PAGE_SIZE if first is None else first
+    if limit > MAX_PAGE_SIZE:
+        raise PublicError(
+            ErrorCode.PAGE_SIZE_TOO_LARGE, "first", f"first may be at most {MAX_PAGE_SIZE}"
+        )
+    if limit < 0:
+        raise PublicError(ErrorCode.INVALID_VALUE, "first", "first must be 0 or more")
+    if after is None:
+        return 0, limit
+    try:
+        kind, _, offset = base64.urlsafe_b64decode(after.encode()).decode().partition(":")
+        if kind != "offset" or not offset.isdigit():
+            raise ValueError(after)
+    except (binascii.Error, UnicodeError, ValueError):
+        raise PublicError(
+            ErrorCode.INVALID_CURSOR, "after", f"{after!r} is not a cursor from this API"
+        ) from None
+    return int(offset) + 1, limit
+
+
+def build_connection(
+    items: Sequence[ItemT],
+    offset: int,
+    total: int,
+    to_node: Callable[[ItemT], NodeT],
+) -> Connection[NodeT]:
+    """`items` is the page already cut from the full list at `offset`."""
+    edges = [Edge(cursor=_cursor(offset + i), node=to_node(item)) for i, item in enumerate(items)]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=offset + len(items) < total,
+            has_previous_page=offset > 0,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        total_count=total,
+    )
+
+
+def paginate(
+    items: Sequence[ItemT],
+    first: int | None,
+    after: str | None,
+    to_node: Callable[[ItemT], NodeT],
+) -> Connection[NodeT]:
+    offset, limit = page_window(first, after)
+    return build_connection(items[offset : offset + limit], offset, len(items), to_node)

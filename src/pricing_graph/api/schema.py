@@ -1,0 +1,47 @@
+"""The GraphQL schema, composed from per-domain query and mutation mixins."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import strawberry
+from strawberry.extensions import SchemaExtension
+
+from pricing_graph.api.catalog.mutations import CatalogMutation
+from pricing_graph.api.catalog.queries import CatalogQuery
+from pricing_graph.api.catalog.types import CATALOG_TYPES
+from pricing_graph.api.errors import mask_errors
+from pricing_graph.api.scalars import schema_config
+
+
+@strawberry.type
+class Query(CatalogQuery):
+    pass
+
+
+@strawberry.type
+class Mutation(CatalogMutation):
+    pass
+
+
+class CloseReadSession(SchemaExtension):
+    """Return the request's read connection to the pool when the operation ends."""
+
+    async def on_operation(self) -> AsyncIterator[None]:  # type: ignore[override]
+        yield
+        context = self.execution_context.context
+        if context is not None and hasattr(context, "close"):
+            await context.close()
+
+
+def build_schema() -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        types=list(CATALOG_TYPES),
+        config=schema_config(),
+        extensions=[mask_errors, CloseReadSession],
+    )
+
+
+schema = build_schema()

@@ -1,0 +1,26 @@
+"""The one place that reads configuration from the environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./pricing-graph.db"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "info"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
+        return cls(
+            database_url=env.get("PRICING_GRAPH_DATABASE_URL", DEFAULT_DATABASE_URL),
+            host=env.get("PRICING_GRAPH_HOST", "127.0.0.1"),
+            port=int(env.get("PRICING_GRAPH_PORT", "8000")),
+            log_level=env.get("PRICING_GRAPH_LOG_LEVEL", "info").lower(),
+        )

@@ -1,0 +1,121 @@
+"""Fixtures shared by store and API tests: every such test runs on SQLite and PostgreSQL.
+
+Each test gets its own database, copied from a template migrated once per session (a file
+copy for SQLite, CREATE DATABASE ... TEMPLATE for PostgreSQL), and dropped afterwards.
+PostgreSQL is required when CI=true; elsewhere its tests skip with the reason shown.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+
+from pricing_graph.store.migrate import upgrade
+
+PG_HOST = os.environ.get("PRICING_GRAPH_TEST_PG_HOST", "127.0.0.1")
+PG_PORT = int(os.environ.get("PRICING_GRAPH_TEST_PG_PORT", "5432"))
+PG_USERS = ("postgres", "root")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _pg_admin_user() -> tuple[str | None, str]:
+    import asyncio
+
+    async def probe(user: str) -> None:
+        connection = await asyncpg.connect(
+            host=PG_HOST, port=PG_PORT, user=user, database="test", timeout=3
+        )
+        await connection.close()
+
+    last_error = ""
+    for user in PG_USERS:
+        try:
+            asyncio.run(probe(user))
+            return user, ""
+        except Exception as exc:  # any failure means "not usable"; the reason is shown
+            last_error = f"{type(exc).__name__}: {exc}"
+    return None, last_error
+
+
+async def _pg_execute(user: str, *statements: str) -> None:
+    connection = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user=user, database="test")
+    try:
+        for statement in statements:
+            await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+def _pg(user: str, *statements: str) -> None:
+    import asyncio
+
+    asyncio.run(_pg_execute(user, *statements))
+
+
+def _pg_url(user: str, name: str) -> str:
+    return f"postgresql+asyncpg://{user}@{PG_HOST}:{PG_PORT}/{name}"
+
+
+@pytest.fixture(scope="session")
+def pg_user() -> str:
+    user, reason = _pg_admin_user()
+    if user is None:
+        message = f"PostgreSQL at {PG_HOST}:{PG_PORT} is unreachable ({reason})"
+        if IN_CI:
+            pytest.fail(f"{message}; CI=true requires it", pytrace=False)
+        pytest.skip(f"{message}; start it with: pg_ctlcluster --skip-systemctl-redirect "
+                    "$(ls /etc/postgresql) main start")
+    return user
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_user: str) -> Iterator[str]:
+    name = f"pricing_graph_tmpl_{uuid.uuid4().hex[:10]}"
+    _pg(pg_user, f'CREATE DATABASE "{name}"')
+    try:
+        upgrade(_pg_url(pg_user, name))
+        yield name
+    finally:
+        _pg(pg_user, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A freshly migrated, empty database of each backend, dropped after the test."""
+    if request.param == "sqlite":
+        path = tmp_path / "test.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    user = request.getfixturevalue("pg_user")
+    template = request.getfixturevalue("pg_template")
+    name = f"pricing_graph_test_{uuid.uuid4().hex[:12]}"
+    _pg(user, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    try:
+        yield _pg_url(user, name)
+    finally:
+        _pg(user, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[Any]:
+    from pricing_graph.api.context import Database
+    from pricing_graph.store.engine import make_engine, make_session_factory
+
+    engine = make_engine(database_url)
+    yield Database(engine=engine, sessions=make_session_factory(engine))
+    await engine.dispose()

@@ -70,8 +70,10 @@ def pg_user() -> str:
         message = f"PostgreSQL at {PG_HOST}:{PG_PORT} is unreachable ({reason})"
         if IN_CI:
             pytest.fail(f"{message}; CI=true requires it", pytrace=False)
-        pytest.skip(f"{message}; start it with: pg_ctlcluster --skip-systemctl-redirect "
-                    "$(ls /etc/postgresql) main start")
+        pytest.skip(
+            f"{message}; start it with: pg_ctlcluster --skip-systemctl-redirect "
+            "$(ls /etc/postgresql) main start"
+        )
     return user
 
 

@@ -6,8 +6,10 @@ Anything else raised while resolving is masked ("Unexpected error.") and logged.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from enum import Enum
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
@@ -92,6 +94,9 @@ class PublicError(GraphQLError):
         super().__init__(message, extensions={"code": code.value, "field": field})
 
 
+_VARIABLE_PATH = re.compile(r"Variable '\$(\w+)' has invalid value at (\S*?):")
+
+
 def _is_public(error: GraphQLError) -> bool:
     original = error.original_error
     if original is None or isinstance(original, GraphQLError | DecimalInputError):
@@ -100,5 +105,27 @@ def _is_public(error: GraphQLError) -> bool:
     return False
 
 
-def mask_errors() -> MaskErrors:
-    return MaskErrors(should_mask_error=lambda error: not _is_public(error))
+def _with_code(error: GraphQLError) -> GraphQLError:
+    """Give a bad Decimal the same `code` and `field` shape as every other refusal."""
+    cause = error.original_error
+    while isinstance(cause, GraphQLError) and cause.original_error is not None:
+        cause = cause.original_error
+    if not isinstance(cause, DecimalInputError) or error.extensions:
+        return error
+    found = _VARIABLE_PATH.search(error.message)
+    field = re.sub(r"\[(\d+)\]", r".\1", f"{found.group(1)}{found.group(2)}") if found else None
+    error.extensions = {"code": ErrorCode.INVALID_DECIMAL.value, "field": field}
+    return error
+
+
+class PublicErrors(MaskErrors):
+    """Unexpected errors become "Unexpected error." (and are logged); expected ones keep
+    their message and carry `extensions.code` and `extensions.field`."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=lambda error: not _is_public(error))
+
+    def _process_result(self, result: Any) -> None:
+        super()._process_result(result)
+        if result.errors:
+            result.errors = [_with_code(error) for error in result.errors]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import strawberry
 from strawberry.extensions import SchemaExtension
@@ -10,7 +11,7 @@ from strawberry.extensions import SchemaExtension
 from pricing_graph.api.catalog.mutations import CatalogMutation
 from pricing_graph.api.catalog.queries import CatalogQuery
 from pricing_graph.api.catalog.types import CATALOG_TYPES
-from pricing_graph.api.errors import mask_errors
+from pricing_graph.api.errors import PublicErrors
 from pricing_graph.api.scalars import schema_config
 
 
@@ -34,13 +35,18 @@ class CloseReadSession(SchemaExtension):
             await context.close()
 
 
+class PricingSchema(strawberry.Schema):
+    def process_errors(self, errors: Any, execution_context: Any = None) -> None:
+        """Expected errors are answers, not incidents: `PublicErrors` logs the rest."""
+
+
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(
+    return PricingSchema(
         query=Query,
         mutation=Mutation,
         types=list(CATALOG_TYPES),
         config=schema_config(),
-        extensions=[mask_errors, CloseReadSession],
+        extensions=[PublicErrors, CloseReadSession],
     )
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 import strawberry
 from strawberry.types import Info
 
+from pricing_graph.api.catalog.display import UnknownLocale, display_price
 from pricing_graph.api.catalog.enums import (
     Aggregation,
     BillingAnchor,
@@ -353,8 +354,6 @@ class Price(Node):
 
     @strawberry.field(description='Pricing-page text, e.g. "$0.002 per 1K tokens".')
     async def display_price(self, info: ContextInfo, locale: str = "en_US") -> str:
-        from pricing_graph.api.catalog.display import UnknownLocale, display_price
-
         price = await domain_price(info, self.row)
         try:
             return display_price(

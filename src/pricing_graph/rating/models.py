@@ -14,7 +14,7 @@ ZERO = Decimal(0)
 ONE = Decimal(1)
 
 
-class BillingInterval(str, Enum):  # noqa: UP042 (str() and the store rely on str+Enum)
+class BillingInterval(str, Enum):
     BIWEEKLY = "BIWEEKLY"
     MONTHLY = "MONTHLY"
     QUARTERLY = "QUARTERLY"
@@ -22,19 +22,19 @@ class BillingInterval(str, Enum):  # noqa: UP042 (str() and the store rely on st
     ANNUAL = "ANNUAL"
 
 
-class BillingAnchor(str, Enum):  # noqa: UP042 (str() and the store rely on str+Enum)
+class BillingAnchor(str, Enum):
     CONTRACT_START = "CONTRACT_START"
     FIRST_OF_MONTH = "FIRST_OF_MONTH"
 
 
-class RoundingMode(str, Enum):  # noqa: UP042 (str() and the store rely on str+Enum)
+class RoundingMode(str, Enum):
     HALF_UP = "HALF_UP"
     HALF_EVEN = "HALF_EVEN"
     UP = "UP"
     DOWN = "DOWN"
 
 
-class Aggregation(str, Enum):  # noqa: UP042 (str() and the store rely on str+Enum)
+class Aggregation(str, Enum):
     SUM = "SUM"
     COUNT = "COUNT"
     MAX = "MAX"
@@ -42,7 +42,7 @@ class Aggregation(str, Enum):  # noqa: UP042 (str() and the store rely on str+En
     LATEST = "LATEST"
 
 
-class PricingModel(str, Enum):  # noqa: UP042 (str() and the store rely on str+Enum)
+class PricingModel(str, Enum):
     FLAT = "FLAT"
     TIERED = "TIERED"
     VOLUME = "VOLUME"
@@ -51,34 +51,34 @@ class PricingModel(str, Enum):  # noqa: UP042 (str() and the store rely on str+E
     DYNAMIC = "DYNAMIC"
 
 
-class ConversionRounding(str, Enum):  # noqa: UP042 (str() and the store rely on str+Enum)
+class ConversionRounding(str, Enum):
     NONE = "NONE"
     UP = "UP"
     DOWN = "DOWN"
     NEAREST = "NEAREST"
 
 
-class PackageRounding(str, Enum):  # noqa: UP042 (str() and the store rely on str+Enum)
+class PackageRounding(str, Enum):
     UP = "UP"
     DOWN = "DOWN"
 
 
-class FixedCadence(str, Enum):  # noqa: UP042 (str() and the store rely on str+Enum)
+class FixedCadence(str, Enum):
     RECURRING = "RECURRING"
     ONE_TIME = "ONE_TIME"
 
 
-class ChargeTiming(str, Enum):  # noqa: UP042 (str() and the store rely on str+Enum)
+class ChargeTiming(str, Enum):
     IN_ADVANCE = "IN_ADVANCE"
     IN_ARREARS = "IN_ARREARS"
 
 
-class CompositeKind(str, Enum):  # noqa: UP042 (str() and the store rely on str+Enum)
+class CompositeKind(str, Enum):
     PERCENTAGE = "PERCENTAGE"
     MINIMUM = "MINIMUM"
 
 
-class PriceKind(str, Enum):  # noqa: UP042 (str() and the store rely on str+Enum)
+class PriceKind(str, Enum):
     USAGE = "USAGE"
     FIXED = "FIXED"
     COMPOSITE = "COMPOSITE"

@@ -1,0 +1,68 @@
+"""The rating core: pure, standard-library-only pricing of plans, contracts and usage.
+
+Public entry points: `preview_invoice`, `quote`, `compare_plans`, `round_money`.
+"""
+
+from .calendar import BillingCalendar, Period
+from .credits import BillingState, Breakage, CreditApplication
+from .errors import (
+    CurrencyMismatch,
+    InvalidPlan,
+    InvalidTerms,
+    InvalidUsage,
+    MissingBillingState,
+    PeriodOutOfRange,
+    RatingError,
+)
+from .invoice import InvoiceLine, InvoicePreview, LineKind, UnpricedUsage, preview_invoice
+from .money import round_money
+from .pricing import TierLine
+from .quote import CreditSummary, PlanRanking, Quote, compare_plans, quote
+from .terms import (
+    AdjustmentKind,
+    Commitment,
+    CommitmentKind,
+    ContractTerms,
+    CreditGrant,
+    PriceAdjustment,
+    SettingOverrides,
+)
+from .usage import MetricUsage, UsageProjection, UsageSnapshot, group_of
+
+__all__ = [
+    "AdjustmentKind",
+    "BillingCalendar",
+    "BillingState",
+    "Breakage",
+    "Commitment",
+    "CommitmentKind",
+    "ContractTerms",
+    "CreditApplication",
+    "CreditGrant",
+    "CreditSummary",
+    "CurrencyMismatch",
+    "InvalidPlan",
+    "InvalidTerms",
+    "InvalidUsage",
+    "InvoiceLine",
+    "InvoicePreview",
+    "LineKind",
+    "MetricUsage",
+    "MissingBillingState",
+    "Period",
+    "PeriodOutOfRange",
+    "PlanRanking",
+    "PriceAdjustment",
+    "Quote",
+    "RatingError",
+    "SettingOverrides",
+    "TierLine",
+    "UnpricedUsage",
+    "UsageProjection",
+    "UsageSnapshot",
+    "compare_plans",
+    "group_of",
+    "preview_invoice",
+    "quote",
+    "round_money",
+]

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from pricing_graph.rating import (  # noqa: E402
+from pricing_graph.rating import (
     Commitment,
     CommitmentKind,
     ContractTerms,
@@ -31,7 +31,7 @@ from pricing_graph.rating import (  # noqa: E402
     preview_invoice,
     quote,
 )
-from pricing_graph.rating.models import (  # noqa: E402
+from pricing_graph.rating.models import (
     Aggregation,
     BillingAnchor,
     BillingInterval,
@@ -66,7 +66,9 @@ def big_plan(key: str = "bench", scale: int = 1) -> Plan:
     for n in range(20):
         m = Metric(f"m{n}", f"m{n}", "unit", Aggregation.SUM, None, ("region",))
         dims = tuple(
-            DimensionRate(((("region", r),)), Rate(PricingModel.TIERED, tiers=tier_table(scale + j)))
+            DimensionRate(
+                ((("region", r),)), Rate(PricingModel.TIERED, tiers=tier_table(scale + j))
+            )
             for j, r in enumerate(REGIONS)
         )
         prices.append(UsagePrice(f"p{n}", f"p{n}", f"Price {n}", m, None, dims))
@@ -122,8 +124,11 @@ def main() -> int:
             CreditGrant("promo", D(5000), "USD", START, date(2024, 7, 31), priority=0),
             CreditGrant("support", D(20000), "USD", START, None, priority=1),
         ),
-        commitments=(Commitment("annual", CommitmentKind.PREPAID, D(100000), D(125000),
-                                end=date(2025, 1, 31)),),
+        commitments=(
+            Commitment(
+                "annual", CommitmentKind.PREPAID, D(100000), D(125000), end=date(2025, 1, 31)
+            ),
+        ),
     )
     projection = UsageProjection(per_period=tuple(snaps[i % 8] for i in range(36)))
 

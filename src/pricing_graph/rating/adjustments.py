@@ -185,6 +185,8 @@ def adjust_fixed(price: FixedPrice, adj: PriceAdjustment, field: str) -> FixedPr
         return replace(price, amount=price.amount * _factor(adj, field))
     if adj.kind is AdjustmentKind.FIXED:
         total = price.amount + value
+        if price.is_discount:  # a discount stays a discount: never above 0
+            return replace(price, amount=total if total < ZERO else ZERO)
         return replace(price, amount=total if total > ZERO else ZERO)
     if adj.kind is AdjustmentKind.OVERRIDE:
         return replace(price, amount=value)

@@ -39,7 +39,7 @@ def fixed_charge(
     contract: CompiledContract, price: FixedPrice, period: Period, is_last: bool
 ) -> Decimal | None:
     """The exact amount of `price` billed on `period`'s invoice, or None when the schedule
-    does not bill it on this period. Discounts come out negative."""
+    does not bill it on this period. Discounts (negative amounts) come out negative."""
     if price.cadence is FixedCadence.ONE_TIME:
         if period.index != 0:
             return None
@@ -66,7 +66,7 @@ def fixed_charge(
             amount = base
         else:
             amount = base * billed / nominal
-    return -amount if price.is_discount else amount
+    return amount
 
 
 def prorated_minimum(contract: CompiledContract, value: Decimal, period: Period) -> Decimal:

@@ -190,7 +190,11 @@ def check_prices(prices: Sequence[object], rf: str, error: type[RatingError] = I
         if isinstance(price, UsagePrice):
             _check_usage_price(price, pf, error)
         elif isinstance(price, FixedPrice):
-            number(price.amount, f"{pf}.amount", error=error, minimum=ZERO)
+            amount = number(price.amount, f"{pf}.amount", error=error)
+            if price.is_discount and amount > ZERO:
+                raise error(f"{pf}.amount", "a discount's amount must be negative (or 0)")
+            if not price.is_discount and amount < ZERO:
+                raise error(f"{pf}.amount", "must be >= 0 (use is_discount for a discount)")
             number(price.quantity, f"{pf}.quantity", error=error, minimum=ZERO)
             if price.cadence is FixedCadence.RECURRING and price.every_periods < 1:
                 raise error(f"{pf}.every_periods", f"must be >= 1, got {price.every_periods}")

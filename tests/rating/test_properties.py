@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -260,7 +260,7 @@ def test_prorating_a_full_period_changes_nothing(amount, qty, start, interval): 
         return preview_invoice(p, ContractTerms(start), UsageSnapshot(), 1).total
 
     assert fee(True) == fee(False)
-    expected = (amount * qty).quantize(Decimal("0.01"))
+    expected = (amount * qty).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     assert fee(True) == expected
 
 

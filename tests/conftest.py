@@ -11,6 +11,7 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -95,11 +96,10 @@ def pg_template(pg_user: str) -> Iterator[str]:
         _pg(pg_user, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A freshly migrated, empty database of each backend, dropped after the test."""
+@contextmanager
+def _fresh_database(request: pytest.FixtureRequest, directory: Path) -> Iterator[str]:
     if request.param == "sqlite":
-        path = tmp_path / "test.db"
+        path = directory / f"test-{uuid.uuid4().hex[:8]}.db"
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite+aiosqlite:///{path}"
         return
@@ -111,6 +111,22 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield _pg_url(user, name)
     finally:
         _pg(user, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A freshly migrated, empty database of each backend, dropped after the test."""
+    with _fresh_database(request, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def module_database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """Like `database_url`, shared by one test module (for costly set-ups like a server)."""
+    with _fresh_database(request, tmp_path_factory.mktemp("module")) as url:
+        yield url
 
 
 @pytest.fixture

@@ -7,11 +7,11 @@ from decimal import Decimal
 from typing import Any
 
 from sqlmodel import select
+from tests.support.graphql import StatementCounter, execute
 
 from pricing_graph.rating import models
 from pricing_graph.store.catalog import MetricRow, ProductRow
 from pricing_graph.store.catalog_repo import PlanListing, UsageLimitSpec, insert_plan
-from tests.support.graphql import StatementCounter, execute
 
 FULL_CATALOG = """
 {

@@ -1,0 +1,185 @@
+"""Load the demo price book through the GraphQL API, the way any client would.
+
+Every metric, product and plan of `pricing_graph.demo.catalog` is sent as a
+createMetric / createProduct / createPlan mutation (then publishPlan) to
+`pricing_graph.api.schema.schema`, one request context per operation, so the demo passes
+the same validation as client input. Seeding is idempotent: each key is looked up first and
+only what is missing is created. A plan whose key exists with a DRAFT but no PUBLISHED
+version (an earlier run stopped between createPlan and publishPlan) has that draft
+published; a plan key with any other history is left alone.
+
+Any GraphQL error or payload `errors` entry stops the seed with a `SeedError` that quotes
+them. Writes that already succeeded stay: re-running after fixing the cause completes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pricing_graph.api.context import Context, Database
+from pricing_graph.api.schema import schema
+from pricing_graph.demo.catalog import METRICS, PLANS, PRODUCTS, DemoPlan
+from pricing_graph.store.engine import make_engine, make_session_factory
+
+FIND_METRIC = "query SeedFindMetric($key: String!) { metric(key: $key) { key } }"
+FIND_PRODUCT = "query SeedFindProduct($key: String!) { product(key: $key) { id key } }"
+FIND_PLAN = """
+query SeedFindPlan($key: String!) {
+  plans(key: $key, first: 100) { nodes { id version status } }
+}
+"""
+_PAYLOAD_ERRORS = "errors { field code message }"
+CREATE_METRIC = f"""
+mutation SeedCreateMetric($input: CreateMetricInput!) {{
+  createMetric(input: $input) {{ metric {{ key }} {_PAYLOAD_ERRORS} }}
+}}
+"""
+CREATE_PRODUCT = f"""
+mutation SeedCreateProduct($input: CreateProductInput!) {{
+  createProduct(input: $input) {{ product {{ id key }} {_PAYLOAD_ERRORS} }}
+}}
+"""
+CREATE_PLAN = f"""
+mutation SeedCreatePlan($input: CreatePlanInput!) {{
+  createPlan(input: $input) {{ plan {{ id key status }} {_PAYLOAD_ERRORS} }}
+}}
+"""
+PUBLISH_PLAN = f"""
+mutation SeedPublishPlan($id: ID!) {{
+  publishPlan(input: {{id: $id}}) {{ plan {{ id key status }} {_PAYLOAD_ERRORS} }}
+}}
+"""
+
+
+class SeedError(RuntimeError):
+    """A seeding operation failed; the message names it and quotes every error."""
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    created: int = 0
+    present: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.created + self.present
+
+    def count(self, *, created: bool) -> Tally:
+        if created:
+            return Tally(self.created + 1, self.present)
+        return Tally(self.created, self.present + 1)
+
+
+@dataclass(frozen=True, slots=True)
+class SeedSummary:
+    """What one run did, per kind. A plan counts as created when this run published it."""
+
+    products: Tally
+    metrics: Tally
+    plans: Tally
+
+    @property
+    def created(self) -> int:
+        return self.products.created + self.metrics.created + self.plans.created
+
+    @property
+    def already_present(self) -> int:
+        return self.products.present + self.metrics.present + self.plans.present
+
+    def __str__(self) -> str:
+        return (
+            f"demo catalog: {self.products.total} products, {self.metrics.total} metrics, "
+            f"{self.plans.total} plans (created {self.created}, "
+            f"already present {self.already_present})"
+        )
+
+
+async def seed_demo(database_url: str) -> str:
+    """Seed the database at `database_url` (migrated already) and return a summary line."""
+    engine = make_engine(database_url)
+    try:
+        summary = await seed_database(Database(engine, make_session_factory(engine)))
+    finally:
+        await engine.dispose()
+    return str(summary)
+
+
+async def seed_database(database: Database) -> SeedSummary:
+    """Create whatever of the demo catalog `database` lacks; see the module docstring."""
+    metrics = Tally()
+    for metric in METRICS:
+        found = await _run(database, FIND_METRIC, "metric", key=metric["key"])
+        if found["metric"] is None:
+            await _mutate(database, CREATE_METRIC, "createMetric", input=metric)
+        metrics = metrics.count(created=found["metric"] is None)
+
+    products = Tally()
+    product_ids: dict[str, str] = {}
+    for product in PRODUCTS:
+        found = (await _run(database, FIND_PRODUCT, "product", key=product["key"]))["product"]
+        products = products.count(created=found is None)
+        if found is None:
+            found = (await _mutate(database, CREATE_PRODUCT, "createProduct", input=product))[
+                "product"
+            ]
+        product_ids[product["key"]] = found["id"]
+
+    plans = Tally()
+    for product_key, demo_plans in PLANS.items():
+        for plan in demo_plans:
+            plans = plans.count(created=await _seed_plan(database, product_ids[product_key], plan))
+    return SeedSummary(products=products, metrics=metrics, plans=plans)
+
+
+async def _seed_plan(database: Database, product_id: str, plan: DemoPlan) -> bool:
+    """Create (and publish) `plan` unless its key exists; True when this call did work."""
+    found = await _run(database, FIND_PLAN, "plan", key=plan.key)
+    versions = found["plans"]["nodes"]
+    if versions:
+        statuses = {version["status"] for version in versions}
+        drafts = [version for version in versions if version["status"] == "DRAFT"]
+        if plan.publish and "PUBLISHED" not in statuses and drafts:
+            await _mutate(database, PUBLISH_PLAN, "publishPlan", id=drafts[0]["id"])
+            return True
+        return False
+    created = await _mutate(
+        database, CREATE_PLAN, "createPlan", input={**plan.input, "productId": product_id}
+    )
+    if plan.publish:
+        await _mutate(database, PUBLISH_PLAN, "publishPlan", id=created["plan"]["id"])
+    return True
+
+
+async def _run(database: Database, query: str, what: str, **variables: Any) -> dict[str, Any]:
+    result = await schema.execute(query, variable_values=variables, context_value=Context(database))
+    if result.errors:
+        messages = "; ".join(error.message for error in result.errors)
+        hint = (
+            " (the API masks unexpected errors; the pricing_graph.api log has the traceback. "
+            "Is the database migrated? `pricing-graph migrate`)"
+            if "Unexpected error" in messages
+            else ""
+        )
+        raise SeedError(f"seeding {what} {_label(variables)} failed: {messages}{hint}")
+    assert result.data is not None
+    return result.data
+
+
+async def _mutate(database: Database, query: str, field: str, **variables: Any) -> Any:
+    payload = (await _run(database, query, field, **variables))[field]
+    if payload["errors"]:
+        errors = "; ".join(
+            f"{error['code']} at {error['field'] or 'input'}: {error['message']}"
+            for error in payload["errors"]
+        )
+        raise SeedError(f"{field} {_label(variables)} returned errors: {errors}")
+    return payload
+
+
+def _label(variables: Mapping[str, Any]) -> str:
+    given = variables.get("input")
+    if isinstance(given, Mapping) and "key" in given:
+        return repr(given["key"])
+    return ", ".join(f"{name}={value!r}" for name, value in variables.items())

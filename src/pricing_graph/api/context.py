@@ -38,7 +38,8 @@ class Context:
         async with self._lock:
             if self._session is None:
                 self._session = self.database.sessions()
-            return (await self._session.exec(statement)).all()
+            rows: Sequence[Any] = (await self._session.exec(statement)).all()
+            return rows
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:

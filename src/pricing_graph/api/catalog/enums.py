@@ -8,16 +8,30 @@ import strawberry
 
 from pricing_graph.rating import models
 
-BillingInterval = strawberry.enum(models.BillingInterval)
-BillingAnchor = strawberry.enum(models.BillingAnchor)
-RoundingMode = strawberry.enum(models.RoundingMode)
-Aggregation = strawberry.enum(models.Aggregation)
-PricingModel = strawberry.enum(models.PricingModel)
-ConversionRounding = strawberry.enum(models.ConversionRounding)
-PackageRounding = strawberry.enum(models.PackageRounding)
-FixedCadence = strawberry.enum(models.FixedCadence)
-ChargeTiming = strawberry.enum(models.ChargeTiming)
-CompositeKind = strawberry.enum(models.CompositeKind)
+BillingInterval = models.BillingInterval
+BillingAnchor = models.BillingAnchor
+RoundingMode = models.RoundingMode
+Aggregation = models.Aggregation
+PricingModel = models.PricingModel
+ConversionRounding = models.ConversionRounding
+PackageRounding = models.PackageRounding
+FixedCadence = models.FixedCadence
+ChargeTiming = models.ChargeTiming
+CompositeKind = models.CompositeKind
+
+for _shared in (
+    BillingInterval,
+    BillingAnchor,
+    RoundingMode,
+    Aggregation,
+    PricingModel,
+    ConversionRounding,
+    PackageRounding,
+    FixedCadence,
+    ChargeTiming,
+    CompositeKind,
+):
+    strawberry.enum(_shared)
 
 
 @strawberry.enum(description="DRAFT (editable) -> PUBLISHED (immutable) -> ARCHIVED.")

@@ -14,6 +14,7 @@ from pricing_graph.api.catalog.types import (
     Metric,
     Node,
     Plan,
+    PricingRamp,
     Product,
     price_from_row,
 )
@@ -146,12 +147,9 @@ class CatalogQuery:
             ramp = await loaders.ramp_by_id.load(db_id)
             if ramp is None:
                 return None
-            for candidate in await Plan.from_row(await loaders.plan_by_id.load(ramp.plan_id)).ramps(
-                info
-            ):
-                if candidate.db_id == db_id:
-                    return candidate
-            return None
+            plan = Plan.from_row(await loaders.plan_by_id.load(ramp.plan_id))
+            ramps: list[PricingRamp] = await plan.ramps(info)
+            return next((r for r in ramps if r.db_id == db_id), None)
         if type_name == "Price":
             price = await loaders.price_by_id.load(db_id)
             if price is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import strawberry
 from strawberry.types import Info
@@ -212,7 +213,9 @@ class Plan(Node):
                 overage_rate=unit.overage_rate,
             ),
             rounding_mode=models.RoundingMode(row.rounding_mode),
-            trial=Trial(row.trial_days, row.trial_spending_cap) if row.trial_days else None,
+            trial=Trial(days=row.trial_days, spending_cap=row.trial_spending_cap)
+            if row.trial_days
+            else None,
             net_payment_days=row.net_payment_days,
             features=list(row.features),
             created_at=row.created_at,
@@ -423,7 +426,7 @@ class CompositePrice(Price):
 
 def price_from_row(row: PriceRow, plan: PlanRow) -> Price:
     assert row.id is not None
-    common = {
+    common: dict[str, Any] = {
         "id": encode_id("Price", row.id),
         "key": row.key,
         "name": row.name,

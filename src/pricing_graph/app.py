@@ -34,7 +34,7 @@ class PricingGraphQL(GraphQL[Context, None]):
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     engine = make_engine(settings.database_url)
-    database = Database(engine=engine, sessions=make_session_factory(engine))
+    database = Database(engine=engine, sessions=make_session_factory(engine), settings=settings)
 
     async def healthz(_request: Request) -> Response:
         try:

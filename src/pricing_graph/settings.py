@@ -15,6 +15,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "info"
+    usage_max_future_seconds: int = 3600
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -23,4 +24,5 @@ class Settings:
             host=env.get("PRICING_GRAPH_HOST", "127.0.0.1"),
             port=int(env.get("PRICING_GRAPH_PORT", "8000")),
             log_level=env.get("PRICING_GRAPH_LOG_LEVEL", "info").lower(),
+            usage_max_future_seconds=int(env.get("PRICING_GRAPH_USAGE_MAX_FUTURE_SECONDS", "3600")),
         )

@@ -87,6 +87,10 @@ async def _plan_for_write(session: AsyncSession, global_id: str) -> PlanRow:
     return row
 
 
+def _description_errors(description: str) -> list[UserError]:
+    return text_errors(("description",), description, max_length=2000, required=False)
+
+
 def _listing(row: PlanRow, limits: tuple[UsageLimitSpec, ...]) -> PlanListing:
     return PlanListing(
         description=row.description,
@@ -115,7 +119,11 @@ class CatalogMutation:
     @strawberry.mutation
     async def create_product(self, info: ContextInfo, input: CreateProductInput) -> ProductPayload:
         async def work(session: AsyncSession) -> ProductRow:
-            refuse_if(key_errors(("key",), input.key) + text_errors(("name",), input.name))
+            refuse_if(
+                key_errors(("key",), input.key)
+                + text_errors(("name",), input.name)
+                + _description_errors(input.description)
+            )
             exists = (
                 await session.exec(select(ProductRow.id).where(ProductRow.key == input.key))
             ).first()
@@ -138,6 +146,7 @@ class CatalogMutation:
                 refuse_if(text_errors(("name",), input.name))
                 row.name = input.name
             if input.description is not None:
+                refuse_if(_description_errors(input.description))
                 row.description = input.description
             await session.flush()
             return row
@@ -161,6 +170,10 @@ class CatalogMutation:
         async def work(session: AsyncSession) -> MetricRow:
             errors = key_errors(("key",), input.key) + text_errors(("name",), input.name)
             errors += text_errors(("unit_label",), input.unit_label, max_length=50)
+            if input.event_property is not None:
+                errors += text_errors(
+                    ("event_property",), input.event_property, max_length=100, required=False
+                )
             aggregation = models.Aggregation(input.aggregation)
             if aggregation is not models.Aggregation.COUNT and not input.event_property:
                 errors.append(
@@ -204,6 +217,11 @@ class CatalogMutation:
         async def work(session: AsyncSession) -> PlanRow:
             product = await _product_for_write(session, input.product_id, "productId")
             errors = key_errors(("key",), input.key) + text_errors(("name",), input.name)
+            errors += _description_errors(input.description)
+            if input.invoice_display_name is not None:
+                errors += text_errors(
+                    ("invoice_display_name",), input.invoice_display_name, required=False
+                )
             if product.archived:
                 errors.append(
                     user_error(
@@ -291,6 +309,10 @@ class CatalogMutation:
             refuse_if(errors)
             if "name" in given:
                 errors += text_errors(("name",), given["name"])
+            if "invoice_display_name" in given:
+                errors += text_errors(("invoice_display_name",), given["invoice_display_name"])
+            if "description" in given:
+                errors += _description_errors(given["description"])
             metrics = await _metrics_by_key(
                 session, referenced_metric_keys(given.get("ramps"), given.get("usage_limits"))
             )

@@ -44,8 +44,11 @@ def key_errors(path: Path, key: str) -> list[UserError]:
     ]
 
 
-def text_errors(path: Path, text: str, *, max_length: int = 200) -> list[UserError]:
-    if not text.strip():
+def text_errors(
+    path: Path, text: str, *, max_length: int = 200, required: bool = True
+) -> list[UserError]:
+    """Refuse empty text (when required) and text longer than its column."""
+    if required and not text.strip():
         return [user_error(path, ErrorCode.REQUIRED, "must not be empty")]
     if len(text) > max_length:
         return [user_error(path, ErrorCode.INVALID_VALUE, f"at most {max_length} characters")]
@@ -157,6 +160,10 @@ def _price(
 ) -> models.Price | None:
     errors.extend(key_errors((*path, "key"), given.key))
     errors.extend(text_errors((*path, "name"), given.name))
+    if given.invoice_display_name is not None:
+        errors.extend(
+            text_errors((*path, "invoice_display_name"), given.invoice_display_name, required=False)
+        )
     kinds = [k for k in ("usage", "fixed", "composite") if getattr(given, k) is not None]
     if len(kinds) != 1:
         errors.append(

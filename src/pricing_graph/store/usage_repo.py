@@ -1,0 +1,339 @@
+"""Usage events: batch insert with deduplication, and exact aggregation in SQL.
+
+Aggregates are computed by the database, per billing period and dimension group, in one
+statement for all periods. PostgreSQL sums NUMERIC exactly; SQLite stores decimals as text,
+so on SQLite the statement uses `decimal_sum` and `decimal_max`, exact Python aggregates
+registered on every connection (`register_sqlite_aggregates`, called by the engine's
+connect hook), instead of SUM (float) and MAX (text order: "9" > "10").
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime
+from decimal import Context, Decimal, Inexact
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Numeric,
+    Select,
+    Subquery,
+    and_,
+    case,
+    cast,
+    func,
+    literal_column,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from pricing_graph.rating.models import ZERO, Aggregation, Metric
+from pricing_graph.rating.usage import Group, MetricUsage, UsageSnapshot
+from pricing_graph.store.contracts import ContractRow
+from pricing_graph.store.usage import UsageEventRow
+
+EVENTS = UsageEventRow.__table__  # type: ignore[attr-defined]
+CONTRACTS = ContractRow.__table__  # type: ignore[attr-defined]
+
+#: Rows per INSERT statement; 10 parameters a row stays under both backends' limits.
+INSERT_CHUNK = 1000
+
+# Exact arithmetic for the SQLite aggregates: a sum never rounds (Inexact would raise).
+_EXACT = Context(prec=1000, traps=[Inexact])
+
+
+# --------------------------------------------------------------------------- groups
+
+
+def group_key(dimensions: Mapping[str, str]) -> str:
+    """The canonical text of a dimension group: JSON of sorted pairs, "" for none."""
+    if not dimensions:
+        return ""
+    pairs = [[name, dimensions[name]] for name in sorted(dimensions)]
+    return json.dumps(pairs, separators=(",", ":"), ensure_ascii=False)
+
+
+def group_from_key(key: str) -> Group:
+    if not key:
+        return ()
+    return tuple((str(name), str(value)) for name, value in json.loads(key))
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Aware UTC; a naive datetime is taken to be UTC already."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+# --------------------------------------------------------------------------- SQLite aggregates
+
+
+class _DecimalSum:
+    def __init__(self) -> None:
+        self.total: Decimal | None = None
+
+    def step(self, value: Any) -> None:
+        if value is None:
+            return
+        amount = _decimal_of(value)
+        self.total = amount if self.total is None else _EXACT.add(self.total, amount)
+
+    def finalize(self) -> str | None:
+        return None if self.total is None else format(self.total, "f")
+
+
+class _DecimalMax:
+    def __init__(self) -> None:
+        self.top: Decimal | None = None
+
+    def step(self, value: Any) -> None:
+        if value is None:
+            return
+        amount = _decimal_of(value)
+        if self.top is None or amount > self.top:
+            self.top = amount
+
+    def finalize(self) -> str | None:
+        return None if self.top is None else format(self.top, "f")
+
+
+SQLITE_AGGREGATES: dict[str, type[Any]] = {"decimal_sum": _DecimalSum, "decimal_max": _DecimalMax}
+
+
+def register_sqlite_aggregates(dbapi_connection: Any) -> None:
+    """Register the exact decimal aggregates on one SQLite connection.
+
+    aiosqlite runs sqlite3 in its own thread and offers no `create_aggregate`, so the call
+    is queued on that thread the way SQLAlchemy's adapter queues `create_function`.
+    """
+    driver = getattr(dbapi_connection, "driver_connection", dbapi_connection)
+    if hasattr(driver, "create_aggregate"):  # plain sqlite3
+        for name, implementation in SQLITE_AGGREGATES.items():
+            driver.create_aggregate(name, 1, implementation)
+        return
+    from sqlalchemy.util.concurrency import await_
+
+    for name, implementation in SQLITE_AGGREGATES.items():
+        await_(driver._execute(driver._conn.create_aggregate, name, 1, implementation))
+
+
+def _decimal_of(value: Any) -> Decimal:
+    """An exact Decimal from what a driver returns: Decimal, int or decimal text, never float."""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value)
+    if isinstance(value, str):
+        return Decimal(value)
+    raise TypeError(f"expected an exact number from the database, got {type(value).__name__}")
+
+
+# --------------------------------------------------------------------------- writes
+
+
+async def insert_events(
+    session: AsyncSession, rows: Sequence[Mapping[str, Any]]
+) -> set[tuple[int, str]]:
+    """Insert usage events, skipping any (customer_id, event_id) already stored.
+
+    Returns the (customer_id, event_id) pairs actually inserted. Rows are written in key
+    order, so two concurrent batches sharing event IDs lock them in the same order and
+    cannot deadlock; the loser of a race waits for the winner and then skips the row.
+    Each `rows` item has the usage_event columns except `id`.
+    """
+    if not rows:
+        return set()
+    connection = await session.connection()
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(EVENTS)
+        .on_conflict_do_nothing(index_elements=["customer_id", "event_id"])
+        .returning(EVENTS.c.customer_id, EVENTS.c.event_id)
+    )
+    ordered = sorted(rows, key=lambda row: (row["customer_id"], row["event_id"]))
+    inserted: set[tuple[int, str]] = set()
+    for start in range(0, len(ordered), INSERT_CHUNK):
+        chunk = ordered[start : start + INSERT_CHUNK]
+        result = await connection.execute(statement, list(chunk))
+        inserted.update((customer_id, event_id) for customer_id, event_id in result.all())
+    return inserted
+
+
+async def unbilled_count(session: AsyncSession, events: Iterable[tuple[int, datetime]]) -> int:
+    """How many of these (customer_id, occurred_at) events no contract covers.
+
+    A contract covers the UTC dates [start_date, end_date); an open end covers for ever.
+    """
+    pending = [(customer_id, as_utc(moment).date()) for customer_id, moment in events]
+    if not pending:
+        return 0
+    customer_ids = {customer_id for customer_id, _ in pending}
+    statement = select(CONTRACTS.c.customer_id, CONTRACTS.c.start_date, CONTRACTS.c.end_date).where(
+        CONTRACTS.c.customer_id.in_(customer_ids)
+    )
+    spans: dict[int, list[tuple[date, date | None]]] = defaultdict(list)
+    connection = await session.connection()
+    for customer_id, start, end in await connection.execute(statement):
+        spans[customer_id].append((start, end))
+    return sum(
+        1
+        for customer_id, day in pending
+        if not any(start <= day and (end is None or day < end) for start, end in spans[customer_id])
+    )
+
+
+# --------------------------------------------------------------------------- aggregation
+
+
+async def aggregate_usage(
+    session: AsyncSession,
+    *,
+    customer_id: int,
+    metrics: Mapping[int, Metric],
+    periods: Sequence[tuple[datetime, datetime]],
+    detail_metric_ids: Collection[int] = (),
+) -> list[UsageSnapshot]:
+    """One `UsageSnapshot` per period (half-open [start, end), ascending), same order.
+
+    Each snapshot holds one `MetricUsage` per (metric, dimension group) with events in the
+    period, sorted by metric key then group; metrics without events are absent. For
+    `detail_metric_ids` each entry also carries every event's value, ordered by time then
+    insertion, as `transactions` and `event_costs` (PERCENTAGE and DYNAMIC prices).
+    Two statements at most: the aggregates, and the detail values when asked for.
+    """
+    if not periods:
+        return []
+    bounds = [(as_utc(start), as_utc(end)) for start, end in periods]
+    snapshots: list[dict[tuple[int, str], Decimal]] = [{} for _ in bounds]
+    if not metrics:
+        return [UsageSnapshot() for _ in bounds]
+    connection = await session.connection()
+    postgres = connection.dialect.name == "postgresql"
+
+    by_aggregation: dict[Aggregation, list[int]] = defaultdict(list)
+    for metric_id, metric in metrics.items():
+        by_aggregation[metric.aggregation].append(metric_id)
+    branches = [
+        _aggregate_branch(aggregation, ids, customer_id, bounds, postgres=postgres)
+        for aggregation, ids in sorted(by_aggregation.items(), key=lambda item: item[0].value)
+    ]
+    statement = branches[0] if len(branches) == 1 else union_all(*branches)
+    for metric_id, key, bucket, quantity in await connection.execute(statement):
+        snapshots[bucket][(metric_id, key)] = ZERO if quantity is None else _decimal_of(quantity)
+
+    details: list[dict[tuple[int, str], list[Decimal]]] = [defaultdict(list) for _ in bounds]
+    wanted = sorted(set(detail_metric_ids) & metrics.keys())
+    if wanted:
+        events = _bucketed(wanted, customer_id, bounds)
+        detail = (
+            select(events.c.metric_id, events.c.group_key, events.c.bucket, events.c.value)
+            .where(events.c.bucket.is_not(None), events.c.value.is_not(None))
+            .order_by(events.c.occurred_at, events.c.id)
+        )
+        for metric_id, key, bucket, value in await connection.execute(detail):
+            details[bucket][(metric_id, key)].append(_decimal_of(value))
+
+    result = []
+    for quantities, values in zip(snapshots, details, strict=True):
+        entries = []
+        for (metric_id, key), quantity in quantities.items():
+            amounts = tuple(values.get((metric_id, key), ()))
+            entries.append(
+                MetricUsage(
+                    metric_key=metrics[metric_id].key,
+                    quantity=quantity,
+                    group=group_from_key(key),
+                    transactions=amounts,
+                    event_costs=amounts,
+                )
+            )
+        entries.sort(key=lambda entry: (entry.metric_key, entry.group))
+        result.append(UsageSnapshot(usage=tuple(entries)))
+    return result
+
+
+def _bucketed(
+    metric_ids: Sequence[int], customer_id: int, bounds: Sequence[tuple[datetime, datetime]]
+) -> Subquery:
+    """The customer's events of these metrics in the periods' span, with their period's
+    index as `bucket` (NULL in a gap between periods)."""
+    occurred = EVENTS.c.occurred_at
+    bucket = case(
+        *[
+            (and_(occurred >= start, occurred < end), literal_column(str(index)))
+            for index, (start, end) in enumerate(bounds)
+        ],
+        else_=None,
+    )
+    span = or_(*[and_(occurred >= start, occurred < end) for start, end in _merged(bounds)])
+    return (
+        select(
+            EVENTS.c.id,
+            EVENTS.c.metric_id,
+            EVENTS.c.group_key,
+            EVENTS.c.occurred_at,
+            EVENTS.c.value,
+            EVENTS.c.unique_value,
+            bucket.label("bucket"),
+        )
+        .where(
+            EVENTS.c.customer_id == customer_id,
+            EVENTS.c.metric_id.in_(metric_ids),
+            span,
+        )
+        .subquery()
+    )
+
+
+def _merged(bounds: Sequence[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    """Adjacent periods joined, so the usual back-to-back periods filter as one range."""
+    merged: list[tuple[datetime, datetime]] = []
+    for start, end in bounds:
+        if merged and merged[-1][1] >= start:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _aggregate_branch(
+    aggregation: Aggregation,
+    metric_ids: Sequence[int],
+    customer_id: int,
+    bounds: Sequence[tuple[datetime, datetime]],
+    *,
+    postgres: bool,
+) -> Select[Any]:
+    """metric_id, group_key, bucket, quantity for the metrics of one aggregation."""
+    events = _bucketed(metric_ids, customer_id, bounds)
+    keys = (events.c.metric_id, events.c.group_key, events.c.bucket)
+    in_period = events.c.bucket.is_not(None)
+    if aggregation is Aggregation.LATEST:
+        rank = (
+            func.row_number()
+            .over(partition_by=keys, order_by=(events.c.occurred_at.desc(), events.c.id.desc()))
+            .label("rank")
+        )
+        ranked = select(*keys, events.c.value, rank).where(in_period).subquery()
+        return select(
+            ranked.c.metric_id, ranked.c.group_key, ranked.c.bucket, ranked.c.value
+        ).where(ranked.c.rank == 1)
+    quantity: ColumnElement[Any]
+    if aggregation is Aggregation.SUM:
+        quantity = func.sum(events.c.value) if postgres else func.decimal_sum(events.c.value)
+    elif aggregation is Aggregation.MAX:
+        quantity = func.max(events.c.value) if postgres else func.decimal_max(events.c.value)
+    elif aggregation is Aggregation.COUNT:
+        quantity = func.count()
+    else:  # UNIQUE_COUNT
+        quantity = func.count(events.c.unique_value.distinct())
+    if postgres:  # one column type across the UNION ALL branches
+        quantity = cast(quantity, Numeric)
+    return select(*keys, quantity.label("quantity")).where(in_period).group_by(*keys)

@@ -726,39 +726,25 @@ async def test_malformed_json_body_is_a_400(database: Any, body: bytes) -> None:
     assert await row_counts(database) == before
 
 
-# Known bugs outside this suite's files (ids.py, pagination.py): strict xfails, so the fix
-# turns them into failures that say "remove the marker".
+# IDs that decode but can name nothing: a non-ASCII digit, a key past PostgreSQL's integer.
 SUPERSCRIPT_ID = "UHJvZHVjdDrCsg"  # base64 of "Product:²": str.isdigit() is True, int() fails
 INT4_OVERFLOW_ID = encode_id("Product", 2**31)  # past PostgreSQL's integer primary keys
 
 
-def _known_bug(request: pytest.FixtureRequest, database: Any, global_id: str, why: str) -> None:
-    if global_id == SUPERSCRIPT_ID or database.engine.dialect.name == "postgresql":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=why))
-
-
 @pytest.mark.parametrize("global_id", [SUPERSCRIPT_ID, INT4_OVERFLOW_ID], ids=["²", "2**31"])
-async def test_odd_ids_are_refused_not_unexpected(
-    request: pytest.FixtureRequest, database: Any, global_id: str
-) -> None:
-    _known_bug(request, database, global_id, "ids.decode_id accepts IDs the DB cannot look up")
+async def test_odd_ids_are_refused_not_unexpected(database: Any, global_id: str) -> None:
     await seed_catalog(database)
     before = await row_counts(database)
 
     queried = await execute_raw(database, "query($id: ID!) { node(id: $id) { id } }", id=global_id)
     archived = await execute(database, ARCHIVE_PRODUCT, id=global_id)
 
-    assert queried.errors is None or [e.extensions for e in queried.errors] == [
-        {"code": "INVALID_ID", "field": "id"}
-    ]
-    assert [e["code"] for e in archived["archiveProduct"]["errors"]] in (
-        ["INVALID_ID"],
-        ["NOT_FOUND"],
-    )
+    assert queried.errors is not None
+    assert [e.extensions for e in queried.errors] == [{"code": "INVALID_ID", "field": "id"}]
+    assert [e["code"] for e in archived["archiveProduct"]["errors"]] == ["INVALID_ID"]
     assert await row_counts(database) == before
 
 
-@pytest.mark.xfail(strict=True, reason="pagination.page_window: offset beyond SQL's integer")
 async def test_cursor_past_any_offset_is_invalid(database: Any) -> None:
     after = base64.urlsafe_b64encode(b"offset:99999999999999999999").decode()
     result = await execute_raw(

@@ -812,15 +812,7 @@ async def test_product_plans_pagination(database: Any) -> None:
     assert second["pageInfo"]["hasPreviousPage"] is True
 
 
-async def test_timestamps_read_back_as_written(
-    request: pytest.FixtureRequest, database: Any
-) -> None:
-    if database.engine.dialect.name == "sqlite":
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True, reason="SQLite DateTime(timezone=True) drops the UTC offset"
-            )
-        )
+async def test_timestamps_read_back_as_written(database: Any) -> None:
     product_id = await seed(database)
     plan_id = await create_plan(database, plan_input(product_id))
     published = await act(database, "publishPlan", plan_id)

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 
 import strawberry
+
+# Primary keys are 32-bit integers on PostgreSQL; a larger number can name nothing.
+MAX_DB_ID = 2**31 - 1
+_DB_ID = re.compile(r"[0-9]{1,10}")
 
 
 class InvalidGlobalId(ValueError):
@@ -25,7 +30,7 @@ def decode_id(global_id: str, expected: str | None = None) -> tuple[str, int]:
     except (binascii.Error, UnicodeError, ValueError) as exc:
         raise InvalidGlobalId(f"{global_id!r} is not a pricing-graph ID") from exc
     type_name, _, db_id = raw.partition(":")
-    if not type_name or not db_id.isdigit() or len(db_id) > 18:
+    if not type_name or not _DB_ID.fullmatch(db_id) or int(db_id) > MAX_DB_ID:
         raise InvalidGlobalId(f"{global_id!r} is not a pricing-graph ID")
     if expected is not None and type_name != expected:
         raise InvalidGlobalId(f"{global_id!r} is a {type_name} ID, expected a {expected} ID")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
@@ -12,6 +13,7 @@ import strawberry
 from pricing_graph.api.errors import ErrorCode, PublicError
 
 MAX_PAGE_SIZE = 100
+_OFFSET = re.compile(r"[0-9]{1,9}")
 DEFAULT_PAGE_SIZE = 50
 
 NodeT = TypeVar("NodeT")
@@ -60,12 +62,12 @@ def page_window(first: int | None, after: str | None) -> tuple[int, int]:
         return 0, limit
     try:
         kind, _, offset = base64.urlsafe_b64decode(after.encode()).decode().partition(":")
-        if kind != "offset" or not offset.isdigit():
-            raise ValueError(after)
     except (binascii.Error, UnicodeError, ValueError):
+        kind, offset = "", ""
+    if kind != "offset" or not _OFFSET.fullmatch(offset):
         raise PublicError(
             ErrorCode.INVALID_CURSOR, "after", f"{after!r} is not a cursor from this API"
-        ) from None
+        )
     return int(offset) + 1, limit
 
 

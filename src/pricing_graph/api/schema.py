@@ -11,17 +11,20 @@ from strawberry.extensions import SchemaExtension
 from pricing_graph.api.catalog.mutations import CatalogMutation
 from pricing_graph.api.catalog.queries import CatalogQuery
 from pricing_graph.api.catalog.types import CATALOG_TYPES
+from pricing_graph.api.contracts.mutations import ContractMutation
+from pricing_graph.api.contracts.queries import ContractQuery
 from pricing_graph.api.errors import PublicErrors
+from pricing_graph.api.node import NodeQuery
 from pricing_graph.api.scalars import schema_config
 
 
 @strawberry.type
-class Query(CatalogQuery):
+class Query(NodeQuery, CatalogQuery, ContractQuery):
     pass
 
 
 @strawberry.type
-class Mutation(CatalogMutation):
+class Mutation(CatalogMutation, ContractMutation):
     pass
 
 

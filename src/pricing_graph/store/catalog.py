@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from pricing_graph.store import metadata as _metadata  # noqa: F401  (naming convention first)
-from pricing_graph.store.types import ExactDecimal
+from pricing_graph.store.types import ExactDecimal, UtcDateTime
 
 
 def utcnow() -> datetime:
@@ -38,11 +38,11 @@ def _json() -> Any:
 
 
 def _created_at() -> Any:
-    return Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    return Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False))
 
 
 def _optional_created_at() -> Any:
-    return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
+    return Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))
 
 
 class ProductRow(SQLModel, table=True):

@@ -12,12 +12,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Column, Date, DateTime, ForeignKey, Index, Integer, UniqueConstraint
+from sqlalchemy import JSON, Column, Date, ForeignKey, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from pricing_graph.store import metadata as _metadata  # noqa: F401  (naming convention first)
 from pricing_graph.store.catalog import utcnow
-from pricing_graph.store.types import ExactDecimal
+from pricing_graph.store.types import ExactDecimal, UtcDateTime
 
 
 def _fk(target: str, *, ondelete: str = "CASCADE", index: bool = True) -> Any:
@@ -37,7 +37,7 @@ def _date(*, nullable: bool = False) -> Any:
 
 
 def _created_at() -> Any:
-    return Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    return Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False))
 
 
 class CustomerRow(SQLModel, table=True):

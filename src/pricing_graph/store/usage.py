@@ -6,13 +6,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from pricing_graph.store import metadata as _metadata  # noqa: F401  (naming convention first)
 from pricing_graph.store.catalog import utcnow
 from pricing_graph.store.contracts import _fk
-from pricing_graph.store.types import ExactDecimal
+from pricing_graph.store.types import ExactDecimal, UtcDateTime
 
 # SQLite only autoincrements an INTEGER PRIMARY KEY.
 EventId = BigInteger().with_variant(Integer(), "sqlite")
@@ -33,12 +33,12 @@ class UsageEventRow(SQLModel, table=True):
     customer_id: int = _fk("customer.id", index=False)
     metric_id: int = _fk("billable_metric.id", index=False)
     event_id: str = Field(max_length=200)
-    occurred_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    occurred_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     value: Decimal | None = Field(default=None, sa_type=ExactDecimal, nullable=True)
     unique_value: str | None = Field(default=None, max_length=200)
     group_key: str = Field(default="", max_length=500)
     dimensions: dict[str, str] = Field(default_factory=dict, sa_type=JSON, nullable=False)
     properties: dict[str, Any] = Field(default_factory=dict, sa_type=JSON, nullable=False)
     ingested_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+        default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False)
     )

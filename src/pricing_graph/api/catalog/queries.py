@@ -12,11 +12,8 @@ from pricing_graph.api.catalog.enums import PlanStatus, PlanVisibility
 from pricing_graph.api.catalog.types import (
     ContextInfo,
     Metric,
-    Node,
     Plan,
-    PricingRamp,
     Product,
-    price_from_row,
 )
 from pricing_graph.api.errors import ErrorCode, PublicError
 from pricing_graph.api.ids import InvalidGlobalId, decode_id
@@ -24,14 +21,14 @@ from pricing_graph.api.pagination import Connection, build_connection, page_wind
 from pricing_graph.store.catalog import MetricRow, PlanRow, ProductRow
 
 
-def _argument_id(global_id: str, expected: str | None, argument: str = "id") -> tuple[str, int]:
+def argument_id(global_id: str, expected: str | None, argument: str = "id") -> tuple[str, int]:
     try:
         return decode_id(global_id, expected)
     except InvalidGlobalId as exc:
         raise PublicError(ErrorCode.INVALID_ID, argument, str(exc)) from None
 
 
-async def _page(
+async def page_of(
     info: ContextInfo,
     statement: Any,
     first: int | None,
@@ -58,14 +55,14 @@ class CatalogQuery:
         statement = select(ProductRow).order_by(col(ProductRow.key))
         if not include_archived:
             statement = statement.where(col(ProductRow.archived).is_(False))
-        return await _page(info, statement, first, after, Product.from_row)
+        return await page_of(info, statement, first, after, Product.from_row)
 
     @strawberry.field(description="One product by global ID or by key.")
     async def product(
         self, info: ContextInfo, id: strawberry.ID | None = None, key: str | None = None
     ) -> Product | None:
         if id is not None:
-            row = await info.context.loaders.product_by_id.load(_argument_id(id, "Product")[1])
+            row = await info.context.loaders.product_by_id.load(argument_id(id, "Product")[1])
         else:
             rows = await info.context.read(select(ProductRow).where(ProductRow.key == key))
             row = rows[0] if rows else None
@@ -76,7 +73,7 @@ class CatalogQuery:
         self, info: ContextInfo, first: int | None = None, after: str | None = None
     ) -> Connection[Metric]:
         statement = select(MetricRow).order_by(col(MetricRow.key))
-        return await _page(info, statement, first, after, Metric.from_row)
+        return await page_of(info, statement, first, after, Metric.from_row)
 
     @strawberry.field
     async def metric(self, info: ContextInfo, key: str) -> Metric | None:
@@ -98,7 +95,7 @@ class CatalogQuery:
             col(PlanRow.product_id), col(PlanRow.tier_rank), col(PlanRow.key), col(PlanRow.version)
         )
         if product_id is not None:
-            db_id = _argument_id(product_id, "Product", "productId")[1]
+            db_id = argument_id(product_id, "Product", "productId")[1]
             statement = statement.where(PlanRow.product_id == db_id)
         if key is not None:
             statement = statement.where(PlanRow.key == key)
@@ -106,7 +103,7 @@ class CatalogQuery:
             statement = statement.where(PlanRow.status == status.value)
         if visibility is not None:
             statement = statement.where(PlanRow.visibility == visibility.value)
-        return await _page(info, statement, first, after, Plan.from_row)
+        return await page_of(info, statement, first, after, Plan.from_row)
 
     @strawberry.field(
         description="One plan by global ID, or by key and version (the latest published "
@@ -120,7 +117,7 @@ class CatalogQuery:
         version: int | None = None,
     ) -> Plan | None:
         if id is not None:
-            row = await info.context.loaders.plan_by_id.load(_argument_id(id, "Plan")[1])
+            row = await info.context.loaders.plan_by_id.load(argument_id(id, "Plan")[1])
             return Plan.from_row(row) if row else None
         statement = select(PlanRow).where(PlanRow.key == key)
         if version is not None:
@@ -129,31 +126,3 @@ class CatalogQuery:
             statement = statement.where(PlanRow.status == "PUBLISHED")
         rows = await info.context.read(statement.order_by(col(PlanRow.version).desc()).limit(1))
         return Plan.from_row(rows[0]) if rows else None
-
-    @strawberry.field(description="Any object by its global ID.")
-    async def node(self, info: ContextInfo, id: strawberry.ID) -> Node | None:
-        type_name, db_id = _argument_id(id, None)
-        loaders = info.context.loaders
-        if type_name == "Product":
-            product = await loaders.product_by_id.load(db_id)
-            return Product.from_row(product) if product else None
-        if type_name == "Metric":
-            metric = await loaders.metric_by_id.load(db_id)
-            return Metric.from_row(metric) if metric else None
-        if type_name == "Plan":
-            plan = await loaders.plan_by_id.load(db_id)
-            return Plan.from_row(plan) if plan else None
-        if type_name == "PricingRamp":
-            ramp = await loaders.ramp_by_id.load(db_id)
-            if ramp is None:
-                return None
-            plan = Plan.from_row(await loaders.plan_by_id.load(ramp.plan_id))
-            ramps: list[PricingRamp] = await plan.ramps(info)
-            return next((r for r in ramps if r.db_id == db_id), None)
-        if type_name == "Price":
-            price = await loaders.price_by_id.load(db_id)
-            if price is None:
-                return None
-            ramp = await loaders.ramp_by_id.load(price.ramp_id)
-            return price_from_row(price, await loaders.plan_by_id.load(ramp.plan_id))
-        return None

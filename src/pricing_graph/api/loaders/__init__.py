@@ -18,6 +18,12 @@ from pricing_graph.api.loaders.catalog import (
     TiersByRateIdLoader,
     UsageLimitsByPlanIdLoader,
 )
+from pricing_graph.api.loaders.contracts import (
+    AmendmentsByContractIdLoader,
+    ContractRecordByIdLoader,
+    ContractsByCustomerIdLoader,
+    CustomerByIdLoader,
+)
 
 
 @dataclass
@@ -34,6 +40,10 @@ class Loaders:
     rates_by_price_id: RatesByPriceIdLoader = field(init=False)
     tiers_by_rate_id: TiersByRateIdLoader = field(init=False)
     usage_limits_by_plan_id: UsageLimitsByPlanIdLoader = field(init=False)
+    customer_by_id: CustomerByIdLoader = field(init=False)
+    contracts_by_customer_id: ContractsByCustomerIdLoader = field(init=False)
+    contract_record_by_id: ContractRecordByIdLoader = field(init=False)
+    amendments_by_contract_id: AmendmentsByContractIdLoader = field(init=False)
 
     def __post_init__(self) -> None:
         self.product_by_id = ProductByIdLoader(self.read)
@@ -47,6 +57,10 @@ class Loaders:
         self.rates_by_price_id = RatesByPriceIdLoader(self.read)
         self.tiers_by_rate_id = TiersByRateIdLoader(self.read)
         self.usage_limits_by_plan_id = UsageLimitsByPlanIdLoader(self.read)
+        self.customer_by_id = CustomerByIdLoader(self.read)
+        self.contracts_by_customer_id = ContractsByCustomerIdLoader(self.read)
+        self.contract_record_by_id = ContractRecordByIdLoader(self.read)
+        self.amendments_by_contract_id = AmendmentsByContractIdLoader(self.read)
 
 
 __all__ = ["Loaders", "Reader"]

@@ -1,0 +1,1 @@
+"""Customers and contracts over GraphQL: per-customer terms, amendments with history."""

@@ -1,0 +1,540 @@
+"""Customer and contract mutations: one transaction each, idempotent, revision-guarded."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+import strawberry
+from sqlalchemy import or_, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from pricing_graph.api.catalog.plan_input import text_errors
+from pricing_graph.api.catalog.types import ContextInfo
+from pricing_graph.api.context import Context
+from pricing_graph.api.contracts.inputs import (
+    AmendContractInput,
+    CreateContractInput,
+    CreateCustomerInput,
+    EndContractInput,
+    MoveContractToPlanVersionInput,
+)
+from pricing_graph.api.contracts.terms_input import (
+    adjustments_from_input,
+    commitments_from_input,
+    grants_from_input,
+    overrides_from_input,
+    terms_errors,
+)
+from pricing_graph.api.contracts.types import Contract, Customer
+from pricing_graph.api.errors import ErrorCode, RefusedError, UserError, user_error
+from pricing_graph.api.idempotency import idempotent_write
+from pricing_graph.api.writes import db_id, not_found, refuse_if
+from pricing_graph.rating import models
+from pricing_graph.rating.calendar import BillingCalendar
+from pricing_graph.rating.errors import RatingError
+from pricing_graph.rating.plan_checks import Path
+from pricing_graph.rating.terms import ContractTerms, SettingOverrides
+from pricing_graph.store.catalog import PlanRow
+from pricing_graph.store.catalog_repo import load_plan
+from pricing_graph.store.contracts import (
+    ContractAdjustmentRow,
+    ContractPlanRow,
+    ContractRow,
+    CustomerRow,
+)
+from pricing_graph.store.contracts_repo import (
+    ContractRecord,
+    adjustment_row,
+    amendment,
+    commitment_row,
+    grant_row,
+    load_records,
+    session_reader,
+    settings_row,
+)
+
+
+@strawberry.type
+class CustomerPayload:
+    customer: Customer | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class ContractPayload:
+    contract: Contract | None
+    errors: list[UserError]
+
+
+def _as_json(given: Any) -> dict[str, Any]:
+    data = dataclasses.asdict(given)
+    data.pop("idempotency_key", None)
+    loaded: dict[str, Any] = json.loads(json.dumps(data, default=str))
+    return loaded
+
+
+async def _customer_payload(
+    context: Context, customer_id: int | None, errors: list[UserError]
+) -> CustomerPayload:
+    if customer_id is None:
+        return CustomerPayload(customer=None, errors=errors)
+    row = await context.loaders.customer_by_id.load(customer_id)
+    assert row is not None
+    return CustomerPayload(customer=Customer.from_row(row), errors=[])
+
+
+async def _contract_payload(
+    context: Context, contract_id: int | None, errors: list[UserError]
+) -> ContractPayload:
+    if contract_id is None:
+        return ContractPayload(contract=None, errors=errors)
+    record = await context.loaders.contract_record_by_id.load(contract_id)
+    assert record is not None
+    return ContractPayload(contract=Contract.from_row(record.contract), errors=[])
+
+
+async def _published_plan(
+    session: AsyncSession, global_id: str, path: Path
+) -> tuple[PlanRow, models.Plan]:
+    loaded = await load_plan(session, db_id(path, global_id, "Plan"))
+    if loaded is None:
+        raise not_found(path, "plan", global_id)
+    row, plan = loaded
+    if row.status == "DRAFT":
+        raise RefusedError(
+            [
+                user_error(
+                    path,
+                    ErrorCode.PLAN_NOT_PUBLISHED,
+                    f"plan {row.key} v{row.version} is a draft; publish it before signing",
+                )
+            ]
+        )
+    if row.status == "ARCHIVED":
+        raise RefusedError(
+            [
+                user_error(
+                    path,
+                    ErrorCode.PLAN_ARCHIVED,
+                    f"plan {row.key} v{row.version} is archived; use its latest published version",
+                )
+            ]
+        )
+    return row, plan
+
+
+async def _bump_revision(session: AsyncSession, contract_id: int, expected: int) -> ContractRow:
+    """Claim the next revision, or refuse: the compare-and-set is one UPDATE, so two
+    concurrent amendments of the same revision cannot both succeed."""
+    result = await session.exec(
+        update(ContractRow)
+        .where(col(ContractRow.id) == contract_id, col(ContractRow.revision) == expected)
+        .values(revision=expected + 1)
+    )
+    row = await session.get(ContractRow, contract_id, populate_existing=True)
+    if row is None:
+        raise not_found(("contract_id",), "contract", str(contract_id))
+    if result.rowcount != 1:
+        raise RefusedError(
+            [
+                user_error(
+                    ("expected_revision",),
+                    ErrorCode.CONFLICT,
+                    f"the contract is at revision {row.revision}, not {expected}: "
+                    "read it again and retry",
+                )
+            ]
+        )
+    return row
+
+
+async def _record(session: AsyncSession, contract_id: int) -> ContractRecord:
+    [record] = await load_records(session_reader(session), [contract_id])
+    return record
+
+
+def _period_boundary_error(contract: ContractRow, day: date, path: Path) -> UserError | None:
+    calendar = BillingCalendar(
+        contract.start_date,
+        contract.end_date,
+        models.BillingInterval(contract.billing_interval),
+        models.BillingAnchor(contract.billing_anchor),
+    )
+    try:
+        period = calendar.period(calendar.index_of(day))
+    except RatingError as outside:
+        return user_error(path, ErrorCode.INVALID_DATES, outside.message)
+    if period.start != day:
+        return user_error(
+            path,
+            ErrorCode.NOT_PERIOD_BOUNDARY,
+            f"{day.isoformat()} is inside the period that starts {period.start.isoformat()}; "
+            "use a period's first day",
+        )
+    return None
+
+
+@strawberry.type
+class ContractMutation:
+    @strawberry.mutation
+    async def create_customer(
+        self, info: ContextInfo, input: CreateCustomerInput
+    ) -> CustomerPayload:
+        async def work(session: AsyncSession) -> int:
+            errors = text_errors(("external_id",), input.external_id) + text_errors(
+                ("name",), input.name
+            )
+            refuse_if(errors)
+            taken = (
+                await session.exec(
+                    select(CustomerRow.id).where(CustomerRow.external_id == input.external_id)
+                )
+            ).first()
+            if taken is not None:
+                raise RefusedError(
+                    [
+                        user_error(
+                            ("external_id",),
+                            ErrorCode.DUPLICATE_KEY,
+                            f"a customer with external ID {input.external_id!r} exists",
+                        )
+                    ]
+                )
+            row = CustomerRow(
+                external_id=input.external_id, name=input.name, partner_owner=input.partner_owner
+            )
+            session.add(row)
+            await session.flush()
+            assert row.id is not None
+            return row.id
+
+        result, errors = await idempotent_write(info.context, "createCustomer", input, work)
+        return await _customer_payload(info.context, result, errors)
+
+    @strawberry.mutation(description="Put a customer on a published plan version, with terms.")
+    async def create_contract(
+        self, info: ContextInfo, input: CreateContractInput
+    ) -> ContractPayload:
+        async def work(session: AsyncSession) -> int:
+            customer_id = db_id(("customer_id",), input.customer_id, "Customer")
+            customer = await session.get(CustomerRow, customer_id, with_for_update=True)
+            if customer is None:
+                raise not_found(("customer_id",), "customer", input.customer_id)
+            plan_row, plan = await _published_plan(session, input.plan_id, ("plan_id",))
+            errors: list[UserError] = []
+            if input.end_date is not None and input.end_date <= input.start_date:
+                errors.append(
+                    user_error(
+                        ("end_date",),
+                        ErrorCode.INVALID_DATES,
+                        f"the end {input.end_date} must be after the start {input.start_date}",
+                    )
+                )
+            overlapping = select(ContractRow.id).where(
+                ContractRow.customer_id == customer_id,
+                ContractRow.product_id == plan_row.product_id,
+                or_(
+                    col(ContractRow.end_date).is_(None),
+                    col(ContractRow.end_date) > input.start_date,
+                ),
+            )
+            if input.end_date is not None:
+                overlapping = overlapping.where(col(ContractRow.start_date) < input.end_date)
+            clash = (await session.exec(overlapping)).first()
+            if clash is not None:
+                errors.append(
+                    user_error(
+                        ("start_date",),
+                        ErrorCode.OVERLAPPING_CONTRACT,
+                        f"{customer.external_id} already has a contract for this product in "
+                        "that time; end it first",
+                    )
+                )
+            price_keys = {p.key for ramp in plan.ramps for p in ramp.prices}
+            interval = input.billing_interval or plan.billing_interval
+            anchor = input.billing_anchor or plan.billing_anchor
+            terms = ContractTerms(
+                start=input.start_date,
+                end=input.end_date,
+                adjustments=adjustments_from_input(
+                    input.adjustments, ("adjustments",), price_keys, errors
+                ),
+                overrides=overrides_from_input(input.settings, interval, anchor),
+                credit_grants=grants_from_input(
+                    input.credit_grants,
+                    ("credit_grants",),
+                    plan.pricing_unit,
+                    input.start_date,
+                    errors,
+                ),
+                commitments=commitments_from_input(input.commitments, ("commitments",), errors),
+            )
+            refuse_if(errors or terms_errors(plan, terms))
+            try:
+                BillingCalendar(input.start_date, input.end_date, interval, anchor)
+            except RatingError as bad:
+                refuse_if([user_error(("billing_anchor",), ErrorCode.INVALID_VALUE, bad.message)])
+
+            contract = ContractRow(
+                customer_id=customer_id,
+                product_id=plan_row.product_id,
+                start_date=input.start_date,
+                end_date=input.end_date,
+                billing_interval=interval.value,
+                billing_anchor=anchor.value,
+            )
+            session.add(contract)
+            await session.flush()
+            assert contract.id is not None and plan_row.id is not None
+            cid = contract.id
+            session.add(
+                ContractPlanRow(
+                    contract_id=cid, plan_id=plan_row.id, effective_from=input.start_date
+                )
+            )
+            session.add(settings_row(cid, input.start_date, terms.overrides))
+            session.add_all(adjustment_row(cid, a, 1) for a in terms.adjustments)
+            session.add_all(grant_row(cid, g, 1) for g in terms.credit_grants)
+            session.add_all(commitment_row(cid, c, 1) for c in terms.commitments)
+            session.add(amendment(cid, 1, "CREATE", input.start_date, _as_json(input)))
+            await session.flush()
+            return cid
+
+        result, errors = await idempotent_write(info.context, "createContract", input, work)
+        return await _contract_payload(info.context, result, errors)
+
+    @strawberry.mutation(
+        description="Add or end adjustments, grant credits, add commitments or change settings "
+        "from a date forward. One call is one revision; history is kept."
+    )
+    async def amend_contract(self, info: ContextInfo, input: AmendContractInput) -> ContractPayload:
+        async def work(session: AsyncSession) -> int:
+            cid = db_id(("contract_id",), input.contract_id, "Contract")
+            contract = await _bump_revision(session, cid, input.expected_revision)
+            revision = contract.revision
+            record = await _record(session, cid)
+            loaded = await load_plan(session, record.plans[-1].plan_id)
+            assert loaded is not None
+            plan = loaded[1]
+            current = record.terms_on(record.settings[-1].effective_from)
+            errors: list[UserError] = []
+            price_keys = {p.key for ramp in plan.ramps for p in ramp.prices}
+            added = adjustments_from_input(
+                input.add_adjustments, ("add_adjustments",), price_keys, errors
+            )
+            grants = grants_from_input(
+                input.grant_credits,
+                ("grant_credits",),
+                plan.pricing_unit,
+                contract.start_date,
+                errors,
+            )
+            commitments = commitments_from_input(
+                input.add_commitments, ("add_commitments",), errors
+            )
+            ended = await _ended_adjustments(session, cid, input, errors)
+            adjustments = tuple(
+                replace(a, effective_until=ended.get(row.id, a.effective_until))
+                for row, a in zip(record.adjustments, current.adjustments, strict=True)
+            )
+            settings = _changed_settings(contract, record, input, errors)
+            terms = replace(
+                current,
+                adjustments=adjustments + added,
+                credit_grants=current.credit_grants + grants,
+                commitments=current.commitments + commitments,
+                overrides=settings.overrides if settings else current.overrides,
+            )
+            refuse_if(
+                errors
+                or terms_errors(
+                    plan,
+                    terms,
+                    renames={
+                        "adjustments": ("addAdjustments", -len(current.adjustments)),
+                        "credit_grants": ("grantCredits", -len(current.credit_grants)),
+                        "commitments": ("addCommitments", -len(current.commitments)),
+                    },
+                )
+            )
+            for row in record.adjustments:
+                if row.id in ended:
+                    row.effective_until = ended[row.id]
+                    session.add(row)
+            session.add_all(adjustment_row(cid, a, revision) for a in added)
+            session.add_all(grant_row(cid, g, revision) for g in grants)
+            session.add_all(commitment_row(cid, c, revision) for c in commitments)
+            if settings is not None:
+                session.add(settings_row(cid, settings.effective_from, settings.overrides))
+            effective = settings.effective_from if settings else None
+            session.add(amendment(cid, revision, "AMEND", effective, _as_json(input)))
+            await session.flush()
+            return cid
+
+        result, errors = await idempotent_write(info.context, "amendContract", input, work)
+        return await _contract_payload(info.context, result, errors)
+
+    @strawberry.mutation(description="Set the contract's end date (exclusive).")
+    async def end_contract(self, info: ContextInfo, input: EndContractInput) -> ContractPayload:
+        async def work(session: AsyncSession) -> int:
+            cid = db_id(("contract_id",), input.contract_id, "Contract")
+            contract = await _bump_revision(session, cid, input.expected_revision)
+            if input.end_date <= contract.start_date:
+                raise RefusedError(
+                    [
+                        user_error(
+                            ("end_date",),
+                            ErrorCode.INVALID_DATES,
+                            f"the end must be after the start {contract.start_date}",
+                        )
+                    ]
+                )
+            record = await _record(session, cid)
+            loaded = await load_plan(session, record.plans[-1].plan_id)
+            assert loaded is not None
+            terms = replace(record.terms_on(record.settings[-1].effective_from), end=input.end_date)
+            refuse_if(terms_errors(loaded[1], terms))
+            contract.end_date = input.end_date
+            session.add(contract)
+            session.add(amendment(cid, contract.revision, "END", input.end_date, _as_json(input)))
+            await session.flush()
+            return cid
+
+        result, errors = await idempotent_write(info.context, "endContract", input, work)
+        return await _contract_payload(info.context, result, errors)
+
+    @strawberry.mutation(
+        description="Move to another published version of the same plan from a period start; "
+        "earlier periods keep the version they were signed on."
+    )
+    async def move_contract_to_plan_version(
+        self, info: ContextInfo, input: MoveContractToPlanVersionInput
+    ) -> ContractPayload:
+        async def work(session: AsyncSession) -> int:
+            cid = db_id(("contract_id",), input.contract_id, "Contract")
+            contract = await _bump_revision(session, cid, input.expected_revision)
+            record = await _record(session, cid)
+            current = await session.get(PlanRow, record.plans[-1].plan_id)
+            target_row, target = await _published_plan(session, input.plan_id, ("plan_id",))
+            assert current is not None and target_row.id is not None
+            errors: list[UserError] = []
+            if target_row.key != current.key or target_row.id == current.id:
+                errors.append(
+                    user_error(
+                        ("plan_id",),
+                        ErrorCode.INVALID_VALUE,
+                        f"move to another version of {current.key} (now v{current.version})",
+                    )
+                )
+            if target_row.pricing_unit_code != current.pricing_unit_code:
+                errors.append(
+                    user_error(
+                        ("plan_id",),
+                        ErrorCode.CURRENCY_MISMATCH,
+                        f"v{target_row.version} is priced in {target_row.pricing_unit_code}, "
+                        f"the contract in {current.pricing_unit_code}",
+                    )
+                )
+            if input.effective_from <= record.plans[-1].effective_from:
+                errors.append(
+                    user_error(
+                        ("effective_from",),
+                        ErrorCode.INVALID_DATES,
+                        f"must be after the current version's start "
+                        f"{record.plans[-1].effective_from}",
+                    )
+                )
+            else:
+                boundary = _period_boundary_error(
+                    contract, input.effective_from, ("effective_from",)
+                )
+                errors += [boundary] if boundary else []
+            refuse_if(errors)
+            refuse_if(terms_errors(target, record.terms_on(input.effective_from)))
+            session.add(
+                ContractPlanRow(
+                    contract_id=cid, plan_id=target_row.id, effective_from=input.effective_from
+                )
+            )
+            session.add(
+                amendment(
+                    cid,
+                    contract.revision,
+                    "MOVE_PLAN_VERSION",
+                    input.effective_from,
+                    _as_json(input),
+                )
+            )
+            await session.flush()
+            return cid
+
+        result, errors = await idempotent_write(
+            info.context, "moveContractToPlanVersion", input, work
+        )
+        return await _contract_payload(info.context, result, errors)
+
+
+async def _ended_adjustments(
+    session: AsyncSession, contract_id: int, given: AmendContractInput, errors: list[UserError]
+) -> dict[int | None, date]:
+    ended: dict[int | None, date] = {}
+    for index, item in enumerate(given.end_adjustments):
+        path: Path = ("end_adjustments", index, "adjustment_id")
+        adjustment_id = db_id(path, item.adjustment_id, "ContractAdjustment")
+        row = await session.get(ContractAdjustmentRow, adjustment_id)
+        if row is None or row.contract_id != contract_id:
+            errors.append(
+                user_error(path, ErrorCode.NOT_FOUND, "no such adjustment on this contract")
+            )
+            continue
+        ended[row.id] = item.effective_until
+    return ended
+
+
+@dataclasses.dataclass(frozen=True)
+class _SettingsChange:
+    effective_from: date
+    overrides: SettingOverrides
+
+
+def _changed_settings(
+    contract: ContractRow,
+    record: ContractRecord,
+    given: AmendContractInput,
+    errors: list[UserError],
+) -> _SettingsChange | None:
+    change = given.change_settings
+    if change is None:
+        return None
+    path: Path = ("change_settings", "effective_from")
+    day = change.effective_from
+    if day < contract.start_date or (contract.end_date is not None and day >= contract.end_date):
+        errors.append(user_error(path, ErrorCode.INVALID_DATES, "must fall within the contract"))
+    if any(s.effective_from == day for s in record.settings):
+        errors.append(
+            user_error(
+                path,
+                ErrorCode.INVALID_DATES,
+                f"settings already change on {day}; history is kept, so pick another date",
+            )
+        )
+    base = record.terms_on(day).overrides
+    overrides = replace(
+        base,
+        net_payment_days=change.net_payment_days
+        if change.net_payment_days is not None
+        else base.net_payment_days,
+        auto_pay=change.auto_pay if change.auto_pay is not None else base.auto_pay,
+        trial=models.Trial(change.trial.days, change.trial.spending_cap)
+        if change.trial
+        else base.trial,
+        invoice_minimum=change.invoice_minimum
+        if change.invoice_minimum is not None
+        else base.invoice_minimum,
+    )
+    return _SettingsChange(day, overrides)

@@ -1,0 +1,187 @@
+"""Contract inputs -> the rating core's terms, and its verdict -> `UserError`s.
+
+The rules about terms (adjustment shapes, grant units, commitment dates, a dry run of every
+adjustment against every ramp) live once, in `rating.validate.check_terms`; this module
+only converts inputs, adds the checks that need names from the request (unknown price key,
+non-positive commitment) and maps the rating core's field paths onto input paths.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date
+
+from pricing_graph.api.contracts.inputs import (
+    CommitmentInput,
+    ContractSettingsInput,
+    CreditGrantInput,
+    PriceAdjustmentInput,
+)
+from pricing_graph.api.errors import ErrorCode, UserError, camel, user_error
+from pricing_graph.rating import models
+from pricing_graph.rating.errors import CurrencyMismatch, RatingError
+from pricing_graph.rating.plan_checks import Path
+from pricing_graph.rating.terms import (
+    Commitment,
+    CommitmentKind,
+    ContractTerms,
+    CreditGrant,
+    PriceAdjustment,
+    SettingOverrides,
+)
+from pricing_graph.rating.validate import check_terms
+
+
+def adjustments_from_input(
+    given: Sequence[PriceAdjustmentInput], path: Path, price_keys: set[str], errors: list[UserError]
+) -> tuple[PriceAdjustment, ...]:
+    adjustments = []
+    for index, item in enumerate(given):
+        if item.price_key not in price_keys:
+            errors.append(
+                user_error(
+                    (*path, index, "price_key"),
+                    ErrorCode.UNKNOWN_PRICE,
+                    f"the plan has no price with key {item.price_key!r} "
+                    f"(it has: {', '.join(sorted(price_keys))})",
+                )
+            )
+        adjustments.append(
+            PriceAdjustment(
+                price_key=item.price_key,
+                kind=item.kind,
+                value=item.value,
+                tiers=tuple(models.Tier(t.up_to, t.unit_price, t.flat_fee) for t in item.tiers)
+                if item.tiers is not None
+                else None,
+                match=tuple(sorted((m.name, m.value) for m in item.match)) if item.match else None,
+                effective_from=item.effective_from,
+                effective_until=item.effective_until,
+            )
+        )
+    return tuple(adjustments)
+
+
+def grants_from_input(
+    given: Sequence[CreditGrantInput],
+    path: Path,
+    unit: models.PricingUnit,
+    default_effective: date,
+    errors: list[UserError],
+) -> tuple[CreditGrant, ...]:
+    grants = []
+    for index, item in enumerate(given):
+        pricing_unit = item.pricing_unit or unit.code
+        if pricing_unit != unit.code:
+            errors.append(
+                user_error(
+                    (*path, index, "pricing_unit"),
+                    ErrorCode.CURRENCY_MISMATCH,
+                    f"the grant is in {pricing_unit} but the plan is priced in {unit.code}",
+                )
+            )
+        if item.amount <= 0:
+            errors.append(
+                user_error((*path, index, "amount"), ErrorCode.NOT_POSITIVE, "must be above 0")
+            )
+        grants.append(
+            CreditGrant(
+                key=item.key,
+                amount=item.amount,
+                pricing_unit=pricing_unit,
+                effective=item.effective or default_effective,
+                expires=item.expires,
+                product_keys=tuple(item.product_keys),
+                priority=item.priority,
+            )
+        )
+    return tuple(grants)
+
+
+def commitments_from_input(
+    given: Sequence[CommitmentInput], path: Path, errors: list[UserError]
+) -> tuple[Commitment, ...]:
+    commitments = []
+    for index, item in enumerate(given):
+        if item.amount <= 0:
+            errors.append(
+                user_error(
+                    (*path, index, "amount"),
+                    ErrorCode.NOT_POSITIVE,
+                    f"a commitment must be above 0, got {item.amount}",
+                )
+            )
+        commitments.append(
+            Commitment(
+                key=item.key,
+                kind=CommitmentKind(item.kind),
+                amount=item.amount,
+                credit_amount=item.credit_amount,
+                start=item.start,
+                end=item.end,
+                product_keys=tuple(item.product_keys),
+                priority=item.priority,
+            )
+        )
+    return tuple(commitments)
+
+
+def overrides_from_input(
+    given: ContractSettingsInput | None,
+    interval: models.BillingInterval,
+    anchor: models.BillingAnchor,
+) -> SettingOverrides:
+    return SettingOverrides(
+        billing_interval=interval,
+        billing_anchor=anchor,
+        net_payment_days=given.net_payment_days if given else None,
+        auto_pay=given.auto_pay if given else None,
+        trial=models.Trial(given.trial.days, given.trial.spending_cap)
+        if given and given.trial
+        else None,
+        invoice_minimum=given.invoice_minimum if given else None,
+    )
+
+
+_SEGMENT = re.compile(r"([a-z_]+)(?:\[(\d+)\])?")
+
+
+def rating_path(field: str, renames: dict[str, tuple[str, int]] | None = None) -> str:
+    """`adjustments[2].value` -> `input.adjustments.2.value`, with `renames` mapping a
+    collection onto the input list it came from (`adjustments` -> (`addAdjustments`, -3))."""
+    parts = ["input"]
+    for segment in field.split("."):
+        found = _SEGMENT.fullmatch(segment.split(" ")[0])
+        if found is None:
+            parts.append(segment)
+            continue
+        name, index = found.group(1), found.group(2)
+        if index is not None and renames and name in renames:
+            target, shift = renames[name]
+            parts += [target, str(int(index) + shift)]
+        else:
+            parts.append(camel(name))
+            if index is not None:
+                parts.append(index)
+    return ".".join(parts)
+
+
+def terms_errors(
+    plan: models.Plan,
+    terms: ContractTerms,
+    renames: dict[str, tuple[str, int]] | None = None,
+) -> list[UserError]:
+    """What the rating core refuses about these terms, as errors on the input's fields."""
+    try:
+        check_terms(plan, terms)
+    except RatingError as refused:
+        code = (
+            ErrorCode.CURRENCY_MISMATCH
+            if isinstance(refused, CurrencyMismatch)
+            else ErrorCode.INVALID_TERMS
+        )
+        return [
+            UserError(field=rating_path(refused.field, renames), code=code, message=refused.message)
+        ]
+    return []

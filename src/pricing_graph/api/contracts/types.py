@@ -1,0 +1,253 @@
+"""Customer and contract object types."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import cast
+
+import strawberry
+from strawberry.scalars import JSON
+
+from pricing_graph.api.catalog.enums import BillingAnchor, BillingInterval
+from pricing_graph.api.catalog.types import ContextInfo, DimensionValue, Node, Plan, Tier, Trial
+from pricing_graph.api.ids import encode_id
+from pricing_graph.api.pagination import Connection, paginate
+from pricing_graph.rating import models
+from pricing_graph.rating.terms import AdjustmentKind, CommitmentKind
+from pricing_graph.store.contracts import (
+    AmendmentRow,
+    CommitmentRow,
+    ContractAdjustmentRow,
+    ContractRow,
+    ContractSettingsRow,
+    CreditGrantRow,
+    CustomerRow,
+)
+from pricing_graph.store.contracts_repo import ContractRecord, tiers_from_json
+
+
+@strawberry.type
+class Customer(Node):
+    external_id: str
+    name: str
+    partner_owner: str | None
+    created_at: datetime
+    db_id: strawberry.Private[int]
+
+    @classmethod
+    def from_row(cls, row: CustomerRow) -> Customer:
+        assert row.id is not None
+        return cls(
+            id=encode_id("Customer", row.id),
+            external_id=row.external_id,
+            name=row.name,
+            partner_owner=row.partner_owner,
+            created_at=row.created_at,
+            db_id=row.id,
+        )
+
+    @strawberry.field
+    async def contracts(
+        self, info: ContextInfo, first: int | None = None, after: str | None = None
+    ) -> Connection[Contract]:
+        rows = await info.context.loaders.contracts_by_customer_id.load(self.db_id)
+        return paginate(rows, first, after, Contract.from_row)
+
+
+@strawberry.type(description="A per-customer change to one price, shown as the adjusted price.")
+class ContractAdjustment(Node):
+    price_key: str
+    kind: AdjustmentKind
+    value: Decimal | None
+    tiers: list[Tier] | None
+    match: list[DimensionValue] | None
+    effective_from: date | None
+    effective_until: date | None
+
+    @classmethod
+    def from_row(cls, row: ContractAdjustmentRow) -> ContractAdjustment:
+        assert row.id is not None
+        tiers = tiers_from_json(row.tiers)
+        return cls(
+            id=encode_id("ContractAdjustment", row.id),
+            price_key=row.price_key,
+            kind=AdjustmentKind(row.kind),
+            value=row.value,
+            tiers=[Tier(up_to=t.up_to, unit_price=t.unit_price, flat_fee=t.flat_fee) for t in tiers]
+            if tiers is not None
+            else None,
+            match=[DimensionValue(name=k, value=v) for k, v in row.match] if row.match else None,
+            effective_from=row.effective_from,
+            effective_until=row.effective_until,
+        )
+
+
+@strawberry.type
+class CreditGrant:
+    key: str
+    amount: Decimal
+    pricing_unit: str
+    effective: date
+    expires: date | None
+    product_keys: list[str]
+    priority: int
+
+    @classmethod
+    def from_row(cls, row: CreditGrantRow) -> CreditGrant:
+        return cls(
+            key=row.key,
+            amount=row.amount,
+            pricing_unit=row.pricing_unit,
+            effective=row.effective,
+            expires=row.expires,
+            product_keys=list(row.product_keys),
+            priority=row.priority,
+        )
+
+
+@strawberry.type
+class Commitment:
+    key: str
+    kind: CommitmentKind
+    amount: Decimal
+    credit_amount: Decimal | None
+    start: date | None
+    end: date | None
+    product_keys: list[str]
+    priority: int
+
+    @classmethod
+    def from_row(cls, row: CommitmentRow) -> Commitment:
+        return cls(
+            key=row.key,
+            kind=CommitmentKind(row.kind),
+            amount=row.amount,
+            credit_amount=row.credit_amount,
+            start=row.start,
+            end=row.end,
+            product_keys=list(row.product_keys),
+            priority=row.priority,
+        )
+
+
+@strawberry.type(description="Plan-setting overrides in force from a date; null = the plan's.")
+class ContractSettings:
+    effective_from: date
+    net_payment_days: int | None
+    auto_pay: bool | None
+    trial: Trial | None
+    invoice_minimum: Decimal | None
+
+    @classmethod
+    def from_row(cls, row: ContractSettingsRow) -> ContractSettings:
+        return cls(
+            effective_from=row.effective_from,
+            net_payment_days=row.net_payment_days,
+            auto_pay=row.auto_pay,
+            trial=Trial(days=row.trial_days, spending_cap=row.trial_spending_cap)
+            if row.trial_days is not None
+            else None,
+            invoice_minimum=row.invoice_minimum,
+        )
+
+
+@strawberry.type(description="One revision of the contract, as it was requested.")
+class ContractAmendment:
+    revision: int
+    kind: str
+    effective_date: date | None
+    created_at: datetime
+    changes: JSON
+
+    @classmethod
+    def from_row(cls, row: AmendmentRow) -> ContractAmendment:
+        return cls(
+            revision=row.revision,
+            kind=row.kind,
+            effective_date=row.effective_date,
+            created_at=row.created_at,
+            changes=cast(JSON, row.payload),
+        )
+
+
+@strawberry.type
+class ContractPlanVersion:
+    effective_from: date
+    plan_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def plan(self, info: ContextInfo) -> Plan:
+        return Plan.from_row(await info.context.loaders.plan_by_id.load(self.plan_id))
+
+
+@strawberry.type(description="A customer on a pinned plan version with their own terms.")
+class Contract(Node):
+    start_date: date
+    end_date: date | None = strawberry.field(description="Exclusive; null = open-ended.")
+    billing_interval: BillingInterval
+    billing_anchor: BillingAnchor
+    revision: int = strawberry.field(description="Pass it as expectedRevision to amend.")
+    created_at: datetime
+    row: strawberry.Private[ContractRow]
+
+    @classmethod
+    def from_row(cls, row: ContractRow) -> Contract:
+        assert row.id is not None
+        return cls(
+            id=encode_id("Contract", row.id),
+            start_date=row.start_date,
+            end_date=row.end_date,
+            billing_interval=models.BillingInterval(row.billing_interval),
+            billing_anchor=models.BillingAnchor(row.billing_anchor),
+            revision=row.revision,
+            created_at=row.created_at,
+            row=row,
+        )
+
+    async def record(self, info: ContextInfo) -> ContractRecord:
+        record: ContractRecord | None = await info.context.loaders.contract_record_by_id.load(
+            self.row.id
+        )
+        assert record is not None
+        return record
+
+    @strawberry.field
+    async def customer(self, info: ContextInfo) -> Customer:
+        row = await info.context.loaders.customer_by_id.load(self.row.customer_id)
+        return Customer.from_row(row)
+
+    @strawberry.field(description="The plan version in force on `on` (default: today).")
+    async def plan(self, info: ContextInfo, on: date | None = None) -> Plan:
+        record = await self.record(info)
+        day = on or datetime.now(UTC).date()
+        return Plan.from_row(await info.context.loaders.plan_by_id.load(record.plan_id_on(day)))
+
+    @strawberry.field
+    async def plan_versions(self, info: ContextInfo) -> list[ContractPlanVersion]:
+        record = await self.record(info)
+        return [
+            ContractPlanVersion(effective_from=p.effective_from, plan_id=p.plan_id)
+            for p in record.plans
+        ]
+
+    @strawberry.field
+    async def adjustments(self, info: ContextInfo) -> list[ContractAdjustment]:
+        return [ContractAdjustment.from_row(a) for a in (await self.record(info)).adjustments]
+
+    @strawberry.field
+    async def credit_grants(self, info: ContextInfo) -> list[CreditGrant]:
+        return [CreditGrant.from_row(g) for g in (await self.record(info)).grants]
+
+    @strawberry.field
+    async def commitments(self, info: ContextInfo) -> list[Commitment]:
+        return [Commitment.from_row(c) for c in (await self.record(info)).commitments]
+
+    @strawberry.field(description="Setting overrides over time, oldest first.")
+    async def settings(self, info: ContextInfo) -> list[ContractSettings]:
+        return [ContractSettings.from_row(s) for s in (await self.record(info)).settings]
+
+    @strawberry.field(description="Every revision, oldest first; nothing is overwritten.")
+    async def amendments(self, info: ContextInfo) -> list[ContractAmendment]:
+        rows = await info.context.loaders.amendments_by_contract_id.load(self.row.id)
+        return [ContractAmendment.from_row(r) for r in rows]

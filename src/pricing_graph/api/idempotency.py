@@ -1,0 +1,78 @@
+"""Idempotency keys for create/amend mutations.
+
+A retry with the same key and the same input returns the first result and writes nothing;
+the same key with a different input is IDEMPOTENCY_KEY_REUSED. The key row is written in the
+same transaction as the work, so a concurrent duplicate hits the unique constraint, rolls
+back whole, and on its retry finds the first request's result.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from pricing_graph.api.context import Context
+from pricing_graph.api.errors import ErrorCode, RefusedError, UserError, user_error
+from pricing_graph.api.writes import run_write
+from pricing_graph.store.contracts import IdempotencyKeyRow
+
+Work = Callable[[AsyncSession], Awaitable[int]]
+
+
+def request_hash(given: Any) -> str:
+    """A stable digest of a Strawberry input, ignoring its idempotency key."""
+    data = dataclasses.asdict(given)
+    data.pop("idempotency_key", None)
+    text = json.dumps(data, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+async def idempotent_write(
+    context: Context, operation: str, given: Any, work: Work
+) -> tuple[int | None, list[UserError]]:
+    """Run `work` (which returns the id of what it made or changed) at most once per key."""
+    key: str | None = getattr(given, "idempotency_key", None)
+    if key is None:
+        return await run_write(context, work)
+    digest = request_hash(given)
+
+    async def guarded(session: AsyncSession) -> int:
+        found = (
+            await session.exec(
+                select(IdempotencyKeyRow).where(
+                    IdempotencyKeyRow.operation == operation, IdempotencyKeyRow.key == key
+                )
+            )
+        ).first()
+        if found is not None:
+            if found.request_hash != digest:
+                raise RefusedError(
+                    [
+                        user_error(
+                            ("idempotency_key",),
+                            ErrorCode.IDEMPOTENCY_KEY_REUSED,
+                            f"key {key!r} was used for a different {operation} input",
+                        )
+                    ]
+                )
+            return found.result_id
+        result_id = await work(session)
+        session.add(
+            IdempotencyKeyRow(
+                operation=operation, key=key, request_hash=digest, result_id=result_id
+            )
+        )
+        await session.flush()
+        return result_id
+
+    result, errors = await run_write(context, guarded)
+    if errors and errors[0].code is ErrorCode.DUPLICATE_KEY and errors[0].field is None:
+        # A concurrent request with the same key committed first: answer with its result.
+        result, errors = await run_write(context, guarded)
+    return result, errors

@@ -37,11 +37,17 @@ class Context:
         self.loaders = Loaders(self.read)
 
     async def read(self, statement: Any) -> Sequence[Any]:
+        async with self.reader() as session:
+            rows: Sequence[Any] = (await session.exec(statement)).all()
+            return rows
+
+    @asynccontextmanager
+    async def reader(self) -> AsyncIterator[AsyncSession]:
+        """The request's read session, held alone for the block (for repository calls)."""
         async with self._lock:
             if self._session is None:
                 self._session = self.database.sessions()
-            rows: Sequence[Any] = (await self._session.exec(statement)).all()
-            return rows
+            yield self._session
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:

@@ -15,11 +15,12 @@ from pricing_graph.api.contracts.mutations import ContractMutation
 from pricing_graph.api.contracts.queries import ContractQuery
 from pricing_graph.api.errors import PublicErrors
 from pricing_graph.api.node import NodeQuery
+from pricing_graph.api.rating.queries import RatingQuery
 from pricing_graph.api.scalars import schema_config
 
 
 @strawberry.type
-class Query(NodeQuery, CatalogQuery, ContractQuery):
+class Query(NodeQuery, CatalogQuery, ContractQuery, RatingQuery):
     pass
 
 

@@ -6,7 +6,7 @@ Callers own the transaction; these functions only add, flush and select.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -248,60 +248,90 @@ def _rate_row(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class LoadedPlan:
+    row: PlanRow
+    plan: Plan
+    metric_ids: dict[str, int]
+
+
 async def load_plan(session: AsyncSession, plan_id: int) -> tuple[PlanRow, Plan] | None:
-    """The plan as a domain value, in six statements whatever its size."""
-    found = (
-        await session.exec(
-            select(PlanRow, ProductRow)
-            .join(ProductRow, col(ProductRow.id) == col(PlanRow.product_id))
-            .where(PlanRow.id == plan_id)
-        )
-    ).first()
-    if found is None:
-        return None
-    plan_row, product_row = found
-    ramp_rows = await _all(session, select(RampRow).where(RampRow.plan_id == plan_id))
-    ramp_ids = [r.id for r in ramp_rows]
-    price_rows = await _all(session, select(PriceRow).where(col(PriceRow.ramp_id).in_(ramp_ids)))
-    metric_ids = {p.metric_id for p in price_rows if p.metric_id is not None}
-    metrics = {
-        m.id: m
-        for m in await _all(session, select(MetricRow).where(col(MetricRow.id).in_(metric_ids)))
-    }
-    rate_rows = await _all(
-        session, select(RateRow).where(col(RateRow.price_id).in_([p.id for p in price_rows]))
+    """One plan as a domain value (see `load_plans`)."""
+    loaded = (await load_plans(session_reader(session), [plan_id])).get(plan_id)
+    return (loaded.row, loaded.plan) if loaded else None
+
+
+async def load_plans(read: Reader, plan_ids: Sequence[int]) -> dict[int, LoadedPlan]:
+    """Plans as domain values, in six statements however many plans and prices."""
+    ids = list(plan_ids)
+    if not ids:
+        return {}
+    found = await read(
+        select(PlanRow, ProductRow)
+        .join(ProductRow, col(ProductRow.id) == col(PlanRow.product_id))
+        .where(col(PlanRow.id).in_(ids))
     )
-    tier_rows = await _all(
-        session, select(TierRow).where(col(TierRow.rate_id).in_([r.id for r in rate_rows]))
+    ramp_rows = await read(select(RampRow).where(col(RampRow.plan_id).in_(ids)))
+    ramp_ids = [r.id for r in ramp_rows]
+    price_rows = await read(select(PriceRow).where(col(PriceRow.ramp_id).in_(ramp_ids)))
+    metric_ids = {p.metric_id for p in price_rows if p.metric_id is not None}
+    metric_rows = await read(select(MetricRow).where(col(MetricRow.id).in_(metric_ids)))
+    metrics = {m.id: m for m in metric_rows}
+    rate_rows = await read(
+        select(RateRow).where(col(RateRow.price_id).in_([p.id for p in price_rows]))
+    )
+    tier_rows = await read(
+        select(TierRow).where(col(TierRow.rate_id).in_([r.id for r in rate_rows]))
     )
     tiers_by_rate = _group(tier_rows, "rate_id")
     rates_by_price: dict[int, list[tuple[RateRow, list[TierRow]]]] = defaultdict(list)
     for rate_row in sorted(rate_rows, key=lambda r: r.position):
         rates_by_price[rate_row.price_id].append((rate_row, tiers_by_rate[rate_row.id or 0]))
     prices_by_ramp = _group(price_rows, "ramp_id")
-    ramps = tuple(
-        Ramp(
-            prices=tuple(
-                price_to_domain(
-                    p,
-                    metrics.get(p.metric_id) if p.metric_id else None,
-                    rates_by_price[p.id or 0],
-                )
-                for p in prices_by_ramp[ramp_row.id or 0]
-            ),
-            duration_periods=ramp_row.duration_periods,
-            invoice_minimum=ramp_row.invoice_minimum,
+    ramps_by_plan = _group(ramp_rows, "plan_id")
+    loaded: dict[int, LoadedPlan] = {}
+    for plan_row, product_row in found:
+        ramps = tuple(
+            Ramp(
+                prices=tuple(
+                    price_to_domain(
+                        p,
+                        metrics.get(p.metric_id) if p.metric_id else None,
+                        rates_by_price[p.id or 0],
+                    )
+                    for p in prices_by_ramp[ramp_row.id or 0]
+                ),
+                duration_periods=ramp_row.duration_periods,
+                invoice_minimum=ramp_row.invoice_minimum,
+            )
+            for ramp_row in ramps_by_plan[plan_row.id]
         )
-        for ramp_row in sorted(ramp_rows, key=lambda r: r.position)
-    )
-    return plan_row, plan_to_domain(plan_row, product_row.key, ramps)
+        used = {
+            p.metric_id
+            for ramp_row in ramps_by_plan[plan_row.id]
+            for p in prices_by_ramp[ramp_row.id or 0]
+            if p.metric_id is not None
+        }
+        loaded[plan_row.id] = LoadedPlan(
+            row=plan_row,
+            plan=plan_to_domain(plan_row, product_row.key, ramps),
+            metric_ids={metrics[m].key: m for m in used},
+        )
+    return loaded
+
+
+Reader = Callable[[Any], Awaitable[Sequence[Any]]]
+
+
+def session_reader(session: AsyncSession) -> Reader:
+    async def read(statement: Any) -> Sequence[Any]:
+        rows: Sequence[Any] = (await session.exec(statement)).all()
+        return rows
+
+    return read
 
 
 RowT = TypeVar("RowT")
-
-
-async def _all(session: AsyncSession, statement: Any) -> list[Any]:
-    return list((await session.exec(statement)).all())
 
 
 def _group(rows: Iterable[RowT], attribute: str) -> defaultdict[int, list[RowT]]:

@@ -6,14 +6,13 @@ applies to a billing period is the row in force on the period's first day.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from pricing_graph.rating import models
 from pricing_graph.rating.terms import (
@@ -25,6 +24,7 @@ from pricing_graph.rating.terms import (
     PriceAdjustment,
     SettingOverrides,
 )
+from pricing_graph.store.catalog_repo import Reader, session_reader
 from pricing_graph.store.contracts import (
     AmendmentRow,
     CommitmentRow,
@@ -34,6 +34,9 @@ from pricing_graph.store.contracts import (
     ContractSettingsRow,
     CreditGrantRow,
 )
+
+
+__all__ = ["ContractRecord", "Reader", "load_records", "session_reader", "to_terms"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,17 +222,6 @@ def amendment(
         effective_date=effective,
         payload=payload,
     )
-
-
-Reader = Callable[[Any], Awaitable[Sequence[Any]]]
-
-
-def session_reader(session: AsyncSession) -> Reader:
-    async def read(statement: Any) -> Sequence[Any]:
-        rows: Sequence[Any] = (await session.exec(statement)).all()
-        return rows
-
-    return read
 
 
 async def load_records(read: Reader, contract_ids: Sequence[int]) -> list[ContractRecord]:

@@ -13,6 +13,8 @@ from pricing_graph.api.catalog.enums import BillingAnchor, BillingInterval
 from pricing_graph.api.catalog.types import ContextInfo, DimensionValue, Node, Plan, Tier, Trial
 from pricing_graph.api.ids import encode_id
 from pricing_graph.api.pagination import Connection, paginate
+from pricing_graph.api.rating.queries import invoice_preview, upcoming_invoices, usage_status
+from pricing_graph.api.rating.types import InvoicePreview, UsageStatus
 from pricing_graph.rating import models
 from pricing_graph.rating.terms import AdjustmentKind, CommitmentKind
 from pricing_graph.store.contracts import (
@@ -190,6 +192,16 @@ class Contract(Node):
     revision: int = strawberry.field(description="Pass it as expectedRevision to amend.")
     created_at: datetime
     row: strawberry.Private[ContractRow]
+    invoice_preview: InvoicePreview = strawberry.field(
+        resolver=invoice_preview,
+        description="The invoice for a period (default: the current one) from the usage "
+        "ingested so far: lines, credits and totals as the rating core computes them.",
+    )
+    upcoming_invoices: list[InvoicePreview] = strawberry.field(resolver=upcoming_invoices)
+    usage_status: list[UsageStatus] = strawberry.field(
+        resolver=usage_status,
+        description="Per limited metric: used this period, the limit, percent, upgrade.",
+    )
 
     @classmethod
     def from_row(cls, row: ContractRow) -> Contract:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from pricing_graph.api.loaders.base import Reader
 from pricing_graph.api.loaders.catalog import (
+    DomainPlanByIdLoader,
     MetricByIdLoader,
     PlanByIdLoader,
     PlansByProductIdLoader,
@@ -40,6 +41,7 @@ class Loaders:
     rates_by_price_id: RatesByPriceIdLoader = field(init=False)
     tiers_by_rate_id: TiersByRateIdLoader = field(init=False)
     usage_limits_by_plan_id: UsageLimitsByPlanIdLoader = field(init=False)
+    domain_plan_by_id: DomainPlanByIdLoader = field(init=False)
     customer_by_id: CustomerByIdLoader = field(init=False)
     contracts_by_customer_id: ContractsByCustomerIdLoader = field(init=False)
     contract_record_by_id: ContractRecordByIdLoader = field(init=False)
@@ -57,6 +59,7 @@ class Loaders:
         self.rates_by_price_id = RatesByPriceIdLoader(self.read)
         self.tiers_by_rate_id = TiersByRateIdLoader(self.read)
         self.usage_limits_by_plan_id = UsageLimitsByPlanIdLoader(self.read)
+        self.domain_plan_by_id = DomainPlanByIdLoader(self.read)
         self.customer_by_id = CustomerByIdLoader(self.read)
         self.contracts_by_customer_id = ContractsByCustomerIdLoader(self.read)
         self.contract_record_by_id = ContractRecordByIdLoader(self.read)

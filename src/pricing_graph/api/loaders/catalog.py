@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from pricing_graph.api.loaders.base import RowByIdLoader, RowsByParentLoader
+from collections.abc import Sequence
+
+from strawberry.dataloader import DataLoader
+
+from pricing_graph.api.loaders.base import Reader, RowByIdLoader, RowsByParentLoader
 from pricing_graph.store.catalog import (
     MetricRow,
     PlanRow,
@@ -13,6 +17,7 @@ from pricing_graph.store.catalog import (
     TierRow,
     UsageLimitRow,
 )
+from pricing_graph.store.catalog_repo import LoadedPlan, load_plans
 
 
 class ProductByIdLoader(RowByIdLoader[ProductRow]):
@@ -64,3 +69,15 @@ class TiersByRateIdLoader(RowsByParentLoader[TierRow]):
 class UsageLimitsByPlanIdLoader(RowsByParentLoader[UsageLimitRow]):
     model = UsageLimitRow
     parent = "plan_id"
+
+
+class DomainPlanByIdLoader(DataLoader[int, LoadedPlan | None]):
+    """Whole plans as rating values (six statements per batch)."""
+
+    def __init__(self, read: Reader) -> None:
+        super().__init__(load_fn=self._load)
+        self._read = read
+
+    async def _load(self, ids: Sequence[int]) -> list[LoadedPlan | None]:
+        plans = await load_plans(self._read, ids)
+        return [plans.get(i) for i in ids]

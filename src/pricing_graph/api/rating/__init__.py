@@ -1,0 +1,1 @@
+"""Rating over GraphQL: invoice previews, upcoming invoices, usage status, cost estimates."""

@@ -339,7 +339,9 @@ def rate_period(
             )
         )
 
-    subtotal = ZERO
+    # Sums start at the unit's zero ("0.00" in USD), so an empty sum reads like an amount.
+    zero_unit = ZERO.quantize(q_unit)
+    subtotal = zero_unit
     for line in lines:
         subtotal += line.amount
     if subtotal < ZERO:
@@ -426,7 +428,7 @@ def rate_period(
 
     if c.grants:
         applied.extend(ledger.burn(c.grants, net, period.start, period.end, product))
-    credits_total = ZERO
+    credits_total = zero_unit
     for app in applied:
         credits_total += app.amount
     due_in_unit = subtotal
@@ -469,7 +471,7 @@ def rate_period(
                     in_advance=True,
                 )
             )
-    total = ZERO if c.is_custom else due_in_unit
+    total = ZERO.quantize(q_cur) if c.is_custom else due_in_unit
     for line in currency_lines:
         total += line.amount
     in_advance = all_advance and all(line.in_advance for line in currency_lines)

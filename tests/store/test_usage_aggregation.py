@@ -158,6 +158,17 @@ async def test_sum_keeps_every_digit(world: World) -> None:
     assert quantities(snapshot) == {("spend", ()): "100000000123456789012.123456789012"}
 
 
+async def test_round_sums_come_back_as_plain_digits(world: World) -> None:
+    big = "60000000000000000000", "40000000000000000000"
+    await world.insert([world.event("spend", JAN, v) for v in big])
+    await world.insert([world.event("seats", JAN, "1" + "0" * 24)])
+    [snapshot] = await world.aggregate([(JAN, FEB)])
+    assert quantities(snapshot) == {  # never "1E+20"
+        ("seats", ()): "1000000000000000000000000",
+        ("spend", ()): "100000000000000000000",
+    }
+
+
 async def test_max_is_numeric_not_text_order(world: World) -> None:
     await world.insert(
         [
@@ -353,3 +364,45 @@ async def test_many_periods_sum_exactly_in_each(world: World) -> None:
     assert [quantities(s).get(("spend", ()), "-") for s in snapshots] == [
         ["-", "0.01", "0.02", "0.03", "0.04"][d % 5] for d in range(36)
     ]
+
+
+async def test_every_aggregation_at_once_over_two_periods_is_one_statement(world: World) -> None:
+    day = timedelta(days=1)
+    await world.insert(
+        [
+            world.event("spend", JAN, "0.1"),
+            world.event("spend", JAN + day, "0.2"),
+            world.event("spend", FEB, "0.3"),
+            world.event("peak", JAN, "9"),
+            world.event("peak", JAN + day, "10"),
+            world.event("peak", FEB, "8.5"),
+            world.event("calls", JAN),
+            world.event("calls", FEB),
+            world.event("calls", FEB + day),
+            world.event("users", JAN, unique="a"),
+            world.event("users", FEB, unique="a"),
+            world.event("users", FEB, unique="b"),
+            world.event("seats", JAN + day, "4"),
+            world.event("seats", JAN, "6"),
+            world.event("seats", FEB, "1"),
+            world.event("tokens", FEB, "3", dims={"model": "m"}),
+        ]
+    )
+    with StatementCounter(world.database) as counter:
+        jan, feb = await world.aggregate([(JAN, FEB), (FEB, MAR)])
+    assert counter.count == 1
+    assert quantities(jan) == {
+        ("calls", ()): "1",
+        ("peak", ()): "10",
+        ("seats", ()): "4",
+        ("spend", ()): "0.3",
+        ("users", ()): "1",
+    }
+    assert quantities(feb) == {
+        ("calls", ()): "2",
+        ("peak", ()): "8.5",
+        ("seats", ()): "1",
+        ("spend", ()): "0.3",
+        ("tokens", (("model", "m"),)): "3",
+        ("users", ()): "2",
+    }

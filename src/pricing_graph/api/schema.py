@@ -17,6 +17,7 @@ from pricing_graph.api.errors import PublicErrors
 from pricing_graph.api.node import NodeQuery
 from pricing_graph.api.rating.queries import RatingQuery
 from pricing_graph.api.scalars import schema_config
+from pricing_graph.api.usage.mutations import UsageMutation
 
 
 @strawberry.type
@@ -25,7 +26,7 @@ class Query(NodeQuery, CatalogQuery, ContractQuery, RatingQuery):
 
 
 @strawberry.type
-class Mutation(CatalogMutation, ContractMutation):
+class Mutation(CatalogMutation, ContractMutation, UsageMutation):
     pass
 
 

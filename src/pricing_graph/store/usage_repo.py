@@ -46,6 +46,7 @@ INSERT_CHUNK = 1000
 
 # Exact arithmetic for the SQLite aggregates: a sum never rounds (Inexact would raise).
 _EXACT = Context(prec=1000, traps=[Inexact])
+_ONE = Decimal(1)
 
 
 # --------------------------------------------------------------------------- groups
@@ -127,7 +128,13 @@ def register_sqlite_aggregates(dbapi_connection: Any) -> None:
 def _decimal_of(value: Any) -> Decimal:
     """An exact Decimal from what a driver returns: Decimal, int or decimal text, never float."""
     if isinstance(value, Decimal):
-        return value
+        # asyncpg may hand back 1E+20 for NUMERIC 100000000000000000000: same number, plain form
+        exponent = value.as_tuple().exponent
+        return (
+            value.quantize(_ONE, context=_EXACT)
+            if isinstance(exponent, int) and exponent > 0
+            else value
+        )
     if isinstance(value, int) and not isinstance(value, bool):
         return Decimal(value)
     if isinstance(value, str):
@@ -218,12 +225,9 @@ async def aggregate_usage(
     postgres = connection.dialect.name == "postgresql"
 
     by_aggregation: dict[Aggregation, list[int]] = defaultdict(list)
-    for metric_id, metric in metrics.items():
+    for metric_id, metric in sorted(metrics.items()):
         by_aggregation[metric.aggregation].append(metric_id)
-    branches = [
-        _aggregate_branch(aggregation, ids, customer_id, bounds, postgres=postgres)
-        for aggregation, ids in sorted(by_aggregation.items(), key=lambda item: item[0].value)
-    ]
+    branches = _aggregate_branches(by_aggregation, customer_id, bounds, postgres=postgres)
     statement = branches[0] if len(branches) == 1 else union_all(*branches)
     for metric_id, key, bucket, quantity in await connection.execute(statement):
         snapshots[bucket][(metric_id, key)] = ZERO if quantity is None else _decimal_of(quantity)
@@ -234,7 +238,7 @@ async def aggregate_usage(
         events = _bucketed(wanted, customer_id, bounds)
         detail = (
             select(events.c.metric_id, events.c.group_key, events.c.bucket, events.c.value)
-            .where(events.c.bucket.is_not(None), events.c.value.is_not(None))
+            .where(events.c.value.is_not(None))
             .order_by(events.c.occurred_at, events.c.id)
         )
         for metric_id, key, bucket, value in await connection.execute(detail):
@@ -262,16 +266,19 @@ async def aggregate_usage(
 def _bucketed(
     metric_ids: Sequence[int], customer_id: int, bounds: Sequence[tuple[datetime, datetime]]
 ) -> Subquery:
-    """The customer's events of these metrics in the periods' span, with their period's
-    index as `bucket` (NULL in a gap between periods)."""
+    """The customer's events of these metrics inside the periods, with their period's index
+    as `bucket`: a constant for one period, else a CASE over the period bounds."""
     occurred = EVENTS.c.occurred_at
-    bucket = case(
-        *[
-            (and_(occurred >= start, occurred < end), literal_column(str(index)))
-            for index, (start, end) in enumerate(bounds)
-        ],
-        else_=None,
-    )
+    bucket: ColumnElement[Any] = literal_column("0")
+    if len(bounds) > 1:
+        bucket = case(
+            *[
+                (and_(occurred >= start, occurred < end), literal_column(str(index)))
+                for index, (start, end) in enumerate(bounds)
+            ],
+            else_=None,
+        )
+    # Back-to-back periods filter as one range (an index range scan); gaps stay outside.
     span = or_(*[and_(occurred >= start, occurred < end) for start, end in _merged(bounds)])
     return (
         select(
@@ -293,7 +300,6 @@ def _bucketed(
 
 
 def _merged(bounds: Sequence[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
-    """Adjacent periods joined, so the usual back-to-back periods filter as one range."""
     merged: list[tuple[datetime, datetime]] = []
     for start, end in bounds:
         if merged and merged[-1][1] >= start:
@@ -303,37 +309,83 @@ def _merged(bounds: Sequence[tuple[datetime, datetime]]) -> list[tuple[datetime,
     return merged
 
 
-def _aggregate_branch(
-    aggregation: Aggregation,
-    metric_ids: Sequence[int],
+_SCANNED_TOGETHER = (Aggregation.SUM, Aggregation.MAX, Aggregation.COUNT)
+
+
+def _aggregate_branches(
+    by_aggregation: Mapping[Aggregation, Sequence[int]],
     customer_id: int,
     bounds: Sequence[tuple[datetime, datetime]],
     *,
     postgres: bool,
-) -> Select[Any]:
-    """metric_id, group_key, bucket, quantity for the metrics of one aggregation."""
-    events = _bucketed(metric_ids, customer_id, bounds)
-    keys = (events.c.metric_id, events.c.group_key, events.c.bucket)
-    in_period = events.c.bucket.is_not(None)
-    if aggregation is Aggregation.LATEST:
+) -> list[Select[Any]]:
+    """SELECTs of (metric_id, group_key, bucket, quantity), to be joined by UNION ALL.
+
+    SUM, MAX and COUNT metrics share one scan and one GROUP BY (each aggregate FILTERed to
+    its own metrics); UNIQUE_COUNT (a DISTINCT aggregate) and LATEST (a window) get their
+    own branch, only when such metrics are asked for.
+    """
+    branches: list[Select[Any]] = []
+    together = [mid for kind in _SCANNED_TOGETHER for mid in by_aggregation.get(kind, ())]
+    if together:
+        events = _bucketed(together, customer_id, bounds)
+        keys = (events.c.metric_id, events.c.group_key, events.c.bucket)
+        kinds = [kind for kind in _SCANNED_TOGETHER if by_aggregation.get(kind)]
+        aggregates: dict[Aggregation, ColumnElement[Any]] = {
+            Aggregation.SUM: func.sum(events.c.value)
+            if postgres
+            else func.decimal_sum(events.c.value),
+            Aggregation.MAX: func.max(events.c.value)
+            if postgres
+            else func.decimal_max(events.c.value),
+            Aggregation.COUNT: func.count(),
+        }
+        quantity: ColumnElement[Any]
+        if len(kinds) == 1:
+            quantity = aggregates[kinds[0]]
+        else:
+            quantity = case(
+                *[
+                    (
+                        events.c.metric_id.in_(by_aggregation[kind]),
+                        aggregates[kind].filter(events.c.metric_id.in_(by_aggregation[kind])),
+                    )
+                    for kind in kinds
+                ]
+            )
+        branches.append(
+            select(*keys, _numeric(quantity, postgres).label("quantity")).group_by(*keys)
+        )
+    unique = by_aggregation.get(Aggregation.UNIQUE_COUNT)
+    if unique:
+        events = _bucketed(unique, customer_id, bounds)
+        keys = (events.c.metric_id, events.c.group_key, events.c.bucket)
+        quantity = func.count(events.c.unique_value.distinct())
+        branches.append(
+            select(*keys, _numeric(quantity, postgres).label("quantity")).group_by(*keys)
+        )
+    latest = by_aggregation.get(Aggregation.LATEST)
+    if latest:
+        events = _bucketed(latest, customer_id, bounds)
+        keys = (events.c.metric_id, events.c.group_key, events.c.bucket)
         rank = (
             func.row_number()
             .over(partition_by=keys, order_by=(events.c.occurred_at.desc(), events.c.id.desc()))
             .label("rank")
         )
-        ranked = select(*keys, events.c.value, rank).where(in_period).subquery()
-        return select(
-            ranked.c.metric_id, ranked.c.group_key, ranked.c.bucket, ranked.c.value
-        ).where(ranked.c.rank == 1)
-    quantity: ColumnElement[Any]
-    if aggregation is Aggregation.SUM:
-        quantity = func.sum(events.c.value) if postgres else func.decimal_sum(events.c.value)
-    elif aggregation is Aggregation.MAX:
-        quantity = func.max(events.c.value) if postgres else func.decimal_max(events.c.value)
-    elif aggregation is Aggregation.COUNT:
-        quantity = func.count()
-    else:  # UNIQUE_COUNT
-        quantity = func.count(events.c.unique_value.distinct())
-    if postgres:  # one column type across the UNION ALL branches
-        quantity = cast(quantity, Numeric)
-    return select(*keys, quantity.label("quantity")).where(in_period).group_by(*keys)
+        ranked = select(*keys, events.c.value, rank).subquery()
+        branches.append(
+            select(
+                ranked.c.metric_id,
+                ranked.c.group_key,
+                ranked.c.bucket,
+                _numeric(ranked.c.value, postgres).label("quantity"),
+            ).where(ranked.c.rank == 1)
+        )
+    return branches
+
+
+def _numeric(quantity: ColumnElement[Any], postgres: bool) -> ColumnElement[Any]:
+    """One column type across the UNION ALL branches on PostgreSQL (NUMERIC: exact). SQLite
+    returns decimal text or integers as they are; a CAST there would make REALs."""
+    return cast(quantity, Numeric) if postgres else quantity

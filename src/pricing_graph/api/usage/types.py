@@ -1,0 +1,35 @@
+"""Usage payload types."""
+
+from __future__ import annotations
+
+import strawberry
+
+from pricing_graph.api.errors import ErrorCode
+
+
+@strawberry.type(description="Why one event (or the whole batch, `index` null) was refused.")
+class EventError:
+    index: int | None = strawberry.field(
+        description="Position of the event in `events`; null for the whole batch."
+    )
+    field: str = strawberry.field(description='Dotted input path, e.g. "events.3.metricKey".')
+    code: ErrorCode
+    message: str
+
+
+@strawberry.type(
+    description="What happened to a batch: every event is counted once as accepted, "
+    "duplicate or rejected."
+)
+class IngestUsagePayload:
+    accepted: int = strawberry.field(description="Events stored by this call.")
+    duplicates: int = strawberry.field(
+        description="Events whose (customerId, eventId) was already stored, or appeared "
+        "earlier in this batch; nothing was written for them."
+    )
+    rejected: int = strawberry.field(description="Events refused; see `errors`.")
+    unbilled: int = strawberry.field(
+        description="Accepted events no contract of the customer covers at their timestamp; "
+        "stored anyway, billed by no invoice until a contract covers them."
+    )
+    errors: list[EventError]

@@ -1,4 +1,5 @@
-"""The demo catalog loads through the API, once: a second run creates nothing."""
+"""The demo catalog and demo customers load through the API, once: a second run creates
+nothing."""
 
 from __future__ import annotations
 
@@ -27,10 +28,36 @@ EXPECTED_ROWS = {
     "price_rate": 25,
     # storage: 2 tiers in each db-standard ramp, 2 in db-volume
     "price_tier": 6,
+    # demo/customers.py (seed 001): Startup Inc, Acme Corp, Mega Enterprise
+    "customer": 3,
+    # three on pro-plan, Acme's enterprise contract on llm-enterprise
+    "contract": 4,
+    # each contract's signed plan version and its settings row (Acme's net 45; none for the
+    # others, still one row each)
+    "contract_plan": 4,
+    "contract_settings": 4,
+    # Acme gpt-4; Mega gpt-4 and gpt-3.5; Acme enterprise 50% off three usage prices
+    "contract_adjustment": 6,
+    "contract_credit_grant": 0,
+    # Acme's $100,000 prepaid commitment for $125,000 of credits
+    "contract_commitment": 1,
+    # one CREATE revision per contract
+    "contract_amendment": 4,
+    # idempotency keys of the four createContract calls (customers are found by external ID)
+    "idempotency_key": 4,
+    # model units: (4 + 5) in January + (2 + 2) in February per pro-plan customer = 39;
+    # Acme's tokens: 3 metrics x 10 months (January to October) = 30
+    "usage_event": 69,
 }
 
-FIRST_RUN = "demo catalog: 4 products, 11 metrics, 9 plans (created 24, already present 0)"
-SECOND_RUN = "demo catalog: 4 products, 11 metrics, 9 plans (created 0, already present 24)"
+FIRST_RUN = (
+    "demo catalog: 4 products, 11 metrics, 9 plans; demo customers: 3 customers, 4 contracts, "
+    "69 usage events (created 100, already present 0)"
+)
+SECOND_RUN = (
+    "demo catalog: 4 products, 11 metrics, 9 plans; demo customers: 3 customers, 4 contracts, "
+    "69 usage events (created 0, already present 100)"
+)
 
 DEMO_PLANS = {
     "llm-developer": ("llm-platform", "PUBLIC", 1, "MONTHLY"),
@@ -62,31 +89,140 @@ async def test_seeding_twice_creates_each_thing_once(database: Any) -> None:
     first = await seed_database(database)
     assert str(first) == FIRST_RUN
     assert (first.metrics.created, first.products.created, first.plans.created) == (11, 4, 9)
+    assert (first.customers.created, first.contracts.created, first.usage_events.created) == (
+        3,
+        4,
+        69,
+    )
     assert await _row_counts(database) == EXPECTED_ROWS
 
     second = await seed_database(database)
     assert str(second) == SECOND_RUN
     assert (second.metrics.present, second.products.present, second.plans.present) == (11, 4, 9)
+    assert (second.customers.present, second.contracts.present, second.usage_events.present) == (
+        3,
+        4,
+        69,
+    )
     assert second.created == 0
     assert await _row_counts(database) == EXPECTED_ROWS
 
 
-async def test_every_demo_plan_is_published(database: Any) -> None:
+DEMO_CUSTOMERS = """
+{ customers(first: 100) { totalCount nodes { externalId name partnerOwner
+    contracts { nodes { startDate endDate billingInterval planVersions { plan { key } }
+      settings { netPaymentDays }
+      invoicePreview(periodIndex: 0) { periodStart periodEnd subtotal creditsTotal total } } } } } }
+"""
+
+
+async def test_the_demo_customers_reproduce_seed_001(database: Any) -> None:
+    """January 2026 on the Pro Plan: $40,000.00 / $30,000.00 / $20,000.00 (seed 001's table);
+    Acme's enterprise contract: first quarter $19,000.00 paid by credits, plus the $100,000.00
+    prepaid commitment."""
     await seed_database(database)
-    data = await execute(database, ALL_PLANS)
-    plans = data["plans"]["nodes"]
-    assert data["plans"]["totalCount"] == 9
-    assert {plan["key"] for plan in plans} == set(DEMO_PLANS)
-    for plan in plans:
-        assert plan["status"] == "PUBLISHED", plan["key"]
-        assert plan["version"] == 1, plan["key"]
-        assert plan["publishedAt"] is not None, plan["key"]
-        assert (
-            plan["product"]["key"],
-            plan["visibility"],
-            plan["tierRank"],
-            plan["billingInterval"],
-        ) == DEMO_PLANS[plan["key"]]
+    data = (await execute(database, DEMO_CUSTOMERS))["customers"]
+    assert data["totalCount"] == 3
+    summary = {
+        (customer["externalId"], customer["name"], customer["partnerOwner"]): [
+            (
+                contract["planVersions"][0]["plan"]["key"],
+                contract["startDate"],
+                contract["endDate"],
+                contract["billingInterval"],
+                contract["settings"][0]["netPaymentDays"],
+                contract["invoicePreview"],
+            )
+            for contract in customer["contracts"]["nodes"]
+        ]
+        for customer in data["nodes"]
+    }
+
+    def january(subtotal: str) -> dict[str, str]:
+        return {
+            "periodStart": "2026-01-01",
+            "periodEnd": "2026-02-01",
+            "subtotal": subtotal,
+            "creditsTotal": "0.00",
+            "total": subtotal,
+        }
+
+    assert summary == {
+        ("acme-corp", "Acme Corp", "acme-reseller"): [
+            ("pro-plan", "2026-01-01", None, "MONTHLY", None, january("30000.00")),
+            (
+                "llm-enterprise",
+                "2026-01-01",
+                "2027-01-01",
+                "QUARTERLY",
+                45,
+                {
+                    "periodStart": "2026-01-01",
+                    "periodEnd": "2026-04-01",
+                    "subtotal": "19000.00",
+                    "creditsTotal": "19000.00",
+                    "total": "100000.00",
+                },
+            ),
+        ],
+        ("mega-enterprise", "Mega Enterprise", "acme-reseller"): [
+            ("pro-plan", "2026-01-01", None, "MONTHLY", None, january("20000.00")),
+        ],
+        ("startup-inc", "Startup Inc", None): [
+            ("pro-plan", "2026-01-01", None, "MONTHLY", None, january("40000.00")),
+        ],
+    }
+
+
+async def test_a_customer_that_exists_is_kept_and_given_its_contracts(database: Any) -> None:
+    """Customers are found by external ID: an existing one is left as it is (its name too)
+    and only what it lacks is created. Contracts carry keys derived from the customer."""
+    await seed_database(database)  # the catalog; then start over with the customers only
+    async with database.engine.begin() as connection:
+        for table in (
+            "usage_event",
+            "idempotency_key",
+            "contract_amendment",
+            "contract_commitment",
+            "contract_adjustment",
+            "contract_settings",
+            "contract_plan",
+            "contract",
+            "customer",
+        ):
+            await connection.execute(text(f"DELETE FROM {table}"))
+    created = await execute(
+        database,
+        'mutation { createCustomer(input: {externalId: "acme-corp", name: "ACME (renamed)"}) '
+        "{ errors { code } } }",
+    )
+    assert created["createCustomer"]["errors"] == []
+
+    summary = await seed_database(database)
+    assert (summary.customers.created, summary.customers.present) == (2, 1)
+    assert (summary.contracts.created, summary.usage_events.created) == (4, 69)
+    assert summary.plans.present == 9
+    acme = await execute(
+        database,
+        '{ customer(externalId: "acme-corp") { name partnerOwner contracts { totalCount } } }',
+    )
+    assert acme["customer"] == {
+        "name": "ACME (renamed)",
+        "partnerOwner": None,
+        "contracts": {"totalCount": 2},
+    }
+    async with database.engine.connect() as connection:
+        keys = (
+            await connection.execute(
+                text("SELECT operation, key FROM idempotency_key ORDER BY key")
+            )
+        ).all()
+    assert [tuple(row) for row in keys] == [
+        ("createContract", "demo:acme-corp:llm-enterprise:2026-01-01"),
+        ("createContract", "demo:acme-corp:pro-plan:2026-01-01"),
+        ("createContract", "demo:mega-enterprise:pro-plan:2026-01-01"),
+        ("createContract", "demo:startup-inc:pro-plan:2026-01-01"),
+    ]
 
 
 async def test_seed_demo_takes_a_url_and_returns_the_summary_line(database_url: str) -> None:
@@ -122,7 +258,8 @@ async def test_a_leftover_draft_is_published_not_duplicated(database: Any) -> No
 
     summary = await seed_database(database)
     assert str(summary) == (
-        "demo catalog: 4 products, 11 metrics, 9 plans (created 12, already present 12)"
+        "demo catalog: 4 products, 11 metrics, 9 plans; demo customers: 3 customers, "
+        "4 contracts, 69 usage events (created 88, already present 12)"
     )
     assert (summary.metrics.present, summary.products.present, summary.plans.created) == (11, 1, 9)
     assert await _row_counts(database) == EXPECTED_ROWS

@@ -3,10 +3,12 @@
 1. Every `.graphql` document under `frontend-contract/` (any subfolder) parses, holds exactly
    one named operation (operation names are unique across the contract), and validates
    against the committed `schema.graphql` and against the schema the code serves now.
+   Each file is named after its operation.
 2. Every `frontend-contract/pricing-page/expected/*.json` case (`operation`, `variables`,
    `data`) is run through the real schema against the seeded demo catalog, on SQLite and
    PostgreSQL, and must return exactly `data` with no errors. The operations select no
-   IDs, so the results do not depend on the database.
+   IDs, so the results do not depend on the database. The checkout and partner cases run
+   the same way in test_checkout_partner_contract.py.
 """
 
 from __future__ import annotations
@@ -63,8 +65,7 @@ def test_each_document_is_one_named_operation(path: Path) -> None:
     operations = _operations(graphql.parse(path.read_text()))
     assert len(operations) == 1, f"{_name(path)}: put exactly one operation in each file"
     assert operations[0].name is not None, f"{_name(path)}: name the operation"
-    if path.parent == PRICING_PAGE:
-        assert operations[0].name.value == path.stem
+    assert operations[0].name.value == path.stem, f"{_name(path)}: name the file after it"
 
 
 def test_operation_names_are_unique_across_the_contract() -> None:

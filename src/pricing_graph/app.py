@@ -16,6 +16,7 @@ from strawberry.asgi import GraphQL
 
 from pricing_graph.api.context import Context, Database
 from pricing_graph.api.schema import schema
+from pricing_graph.api.usage.http import ingest_endpoint
 from pricing_graph.settings import Settings
 from pricing_graph.store.engine import make_engine, make_session_factory
 
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/", root),
             Route("/healthz", healthz),
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/v1/usage/events", ingest_endpoint(database), methods=["POST"]),
         ],
         lifespan=lifespan,
     )

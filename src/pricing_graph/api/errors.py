@@ -125,15 +125,22 @@ def _is_public(error: GraphQLError) -> bool:
 
 
 def _with_code(error: GraphQLError) -> GraphQLError:
-    """Give a bad Decimal the same `code` and `field` shape as every other refusal."""
+    """Give a value that cannot be coerced (a bad Decimal, a malformed DateTime) the same
+    `code` and `field` shape as every other refusal."""
+    if error.extensions:
+        return error
     cause = error.original_error
     while isinstance(cause, GraphQLError) and cause.original_error is not None:
         cause = cause.original_error
-    if not isinstance(cause, DecimalInputError) or error.extensions:
-        return error
     found = _VARIABLE_PATH.search(error.message)
+    if isinstance(cause, DecimalInputError):
+        code = ErrorCode.INVALID_DECIMAL
+    elif found is not None:
+        code = ErrorCode.INVALID_VALUE
+    else:
+        return error
     field = re.sub(r"\[(\d+)\]", r".\1", f"{found.group(1)}{found.group(2)}") if found else None
-    error.extensions = {"code": ErrorCode.INVALID_DECIMAL.value, "field": field}
+    error.extensions = {"code": code.value, "field": field}
     return error
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -52,5 +53,21 @@ DecimalScalar = strawberry.scalar(
 )
 
 
+def parse_datetime(value: Any) -> datetime:
+    """ISO 8601 via the standard library (which reads "Z" since 3.11): several times faster
+    than the default parser, which a 10,000-event ingestion batch calls 10,000 times."""
+    if not isinstance(value, str):
+        raise ValueError(f"DateTime must be an ISO 8601 string, got {type(value).__name__}")
+    return datetime.fromisoformat(value)
+
+
+DateTimeScalar = strawberry.scalar(
+    name="DateTime",
+    description="An ISO 8601 date and time, e.g. 2026-01-31T12:00:00Z.",
+    serialize=lambda value: value.isoformat(),
+    parse_value=parse_datetime,
+)
+
+
 def schema_config() -> StrawberryConfig:
-    return StrawberryConfig(scalar_map={Decimal: DecimalScalar})
+    return StrawberryConfig(scalar_map={Decimal: DecimalScalar, datetime: DateTimeScalar})

@@ -35,7 +35,6 @@ from pricing_graph.store.contracts import (
     CreditGrantRow,
 )
 
-
 __all__ = ["ContractRecord", "Reader", "load_records", "session_reader", "to_terms"]
 
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+import orjson
 from sqlalchemy import DateTime, Dialect, String
 from sqlalchemy.dialects.postgresql import NUMERIC
 from sqlalchemy.types import TypeDecorator, TypeEngine
@@ -57,3 +58,9 @@ class UtcDateTime(TypeDecorator[datetime]):
             return None
         stamp: datetime = value
         return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
+
+
+def json_text(value: Any) -> str:
+    """Compact JSON text (orjson: the engine's serializer for every JSON column, and the
+    canonical form of dimension groups)."""
+    return orjson.dumps(value).decode()

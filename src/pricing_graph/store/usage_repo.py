@@ -18,24 +18,32 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    DateTime,
+    Integer,
     Numeric,
     Select,
     Subquery,
+    Text,
     and_,
+    bindparam,
     case,
     cast,
     func,
     literal_column,
     or_,
     select,
+    text,
     union_all,
 )
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from pricing_graph.rating.models import ZERO, Aggregation, Metric
 from pricing_graph.rating.usage import Group, MetricUsage, UsageSnapshot
 from pricing_graph.store.contracts import ContractRow
+from pricing_graph.store.types import json_text
 from pricing_graph.store.usage import UsageEventRow
 
 EVENTS = UsageEventRow.__table__  # type: ignore[attr-defined]
@@ -57,7 +65,7 @@ def group_key(dimensions: Mapping[str, str]) -> str:
     if not dimensions:
         return ""
     pairs = [[name, dimensions[name]] for name in sorted(dimensions)]
-    return json.dumps(pairs, separators=(",", ":"), ensure_ascii=False)
+    return json_text(pairs)
 
 
 def group_from_key(key: str) -> Group:
@@ -158,7 +166,9 @@ async def insert_events(
     if not rows:
         return set()
     connection = await session.connection()
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    if connection.dialect.name == "postgresql":
+        return await _insert_events_postgresql(connection, rows)
+    dialect = sqlite
     statement = (
         dialect.insert(EVENTS)
         .on_conflict_do_nothing(index_elements=["customer_id", "event_id"])
@@ -171,6 +181,57 @@ async def insert_events(
         result = await connection.execute(statement, list(chunk))
         inserted.update((customer_id, event_id) for customer_id, event_id in result.all())
     return inserted
+
+
+# PostgreSQL: the whole batch as one array per column, one round trip and no per-row
+# parameter processing (several times faster than a multi-row VALUES for 1,000 events).
+_UNNEST_INSERT = text(
+    """
+    INSERT INTO usage_event (customer_id, metric_id, event_id, occurred_at, value,
+                             unique_value, group_key, dimensions, properties, ingested_at)
+    SELECT customer_id, metric_id, event_id, occurred_at, value::numeric, unique_value,
+           group_key, dimensions::json, properties::json, now()
+    FROM unnest(:customer_ids, :metric_ids, :event_ids, :occurred_ats, :amounts,
+                :unique_values, :group_keys, :dimensions, :properties)
+         AS e(customer_id, metric_id, event_id, occurred_at, value, unique_value,
+              group_key, dimensions, properties)
+    ORDER BY customer_id, event_id
+    ON CONFLICT (customer_id, event_id) DO NOTHING
+    RETURNING customer_id, event_id
+    """
+).bindparams(
+    bindparam("customer_ids", type_=ARRAY(Integer)),
+    bindparam("metric_ids", type_=ARRAY(Integer)),
+    bindparam("event_ids", type_=ARRAY(Text)),
+    bindparam("occurred_ats", type_=ARRAY(DateTime(timezone=True))),
+    bindparam("amounts", type_=ARRAY(Text)),
+    bindparam("unique_values", type_=ARRAY(Text)),
+    bindparam("group_keys", type_=ARRAY(Text)),
+    bindparam("dimensions", type_=ARRAY(Text)),
+    bindparam("properties", type_=ARRAY(Text)),
+)
+
+
+async def _insert_events_postgresql(
+    connection: AsyncConnection, rows: Sequence[Mapping[str, Any]]
+) -> set[tuple[int, str]]:
+    result = await connection.execute(
+        _UNNEST_INSERT,
+        {
+            "customer_ids": [row["customer_id"] for row in rows],
+            "metric_ids": [row["metric_id"] for row in rows],
+            "event_ids": [row["event_id"] for row in rows],
+            "occurred_ats": [as_utc(row["occurred_at"]) for row in rows],
+            "amounts": [
+                None if row.get("value") is None else format(row["value"], "f") for row in rows
+            ],
+            "unique_values": [row.get("unique_value") for row in rows],
+            "group_keys": [row.get("group_key", "") for row in rows],
+            "dimensions": [json_text(row.get("dimensions") or {}) for row in rows],
+            "properties": [json_text(row.get("properties") or {}) for row in rows],
+        },
+    )
+    return {(customer_id, event_id) for customer_id, event_id in result.all()}
 
 
 async def unbilled_count(session: AsyncSession, events: Iterable[tuple[int, datetime]]) -> int:

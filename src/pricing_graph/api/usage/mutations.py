@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from pricing_graph.api.catalog.types import ContextInfo
+from pricing_graph.api.context import Context
 from pricing_graph.api.errors import ErrorCode
 from pricing_graph.api.usage.inputs import UsageEventInput
 from pricing_graph.api.usage.types import EventError, IngestUsagePayload
@@ -283,67 +284,83 @@ def _refused(count: int, errors: list[EventError]) -> IngestUsagePayload:
     return IngestUsagePayload(accepted=0, duplicates=0, rejected=count, unbilled=0, errors=errors)
 
 
+async def ingest_events(
+    context: Context,
+    events: Sequence[tuple[int, UsageEventInput]],
+    *,
+    total: int,
+    errors: Sequence[EventError] = (),
+) -> IngestUsagePayload:
+    """Validate and store `events` (each with its index in the request) in one transaction.
+
+    `total` is the request's event count and `errors` the refusals its caller already made
+    (events that did not parse); both transports, GraphQL and the bulk HTTP endpoint, end here.
+    """
+    if total > MAX_EVENTS_PER_CALL:
+        return _refused(
+            total,
+            [
+                EventError(
+                    index=None,
+                    field="events",
+                    code=ErrorCode.BATCH_TOO_LARGE,
+                    message=f"at most {MAX_EVENTS_PER_CALL} events per call, got "
+                    f"{total}; split the batch (nothing was stored)",
+                )
+            ],
+        )
+    now = datetime.now(UTC)
+    latest = now + timedelta(seconds=context.database.settings.usage_max_future_seconds)
+
+    async def work(session: AsyncSession) -> IngestUsagePayload:
+        batch = _Batch(
+            await _customers(session, {event.customer_id for _, event in events}),
+            await _metrics(session, {event.metric_key for _, event in events}),
+            now=now,
+            latest=latest,
+        )
+        for index, event in events:
+            batch.add(index, event)
+        inserted = await insert_events(session, batch.rows)
+        unbilled = await unbilled_count(
+            session,
+            (
+                (row["customer_id"], row["occurred_at"])
+                for row in batch.rows
+                if (row["customer_id"], row["event_id"]) in inserted
+            ),
+        )
+        return IngestUsagePayload(
+            accepted=len(inserted),
+            duplicates=batch.duplicates + len(batch.rows) - len(inserted),
+            rejected=batch.rejected + len(errors),
+            unbilled=unbilled,
+            errors=sorted([*errors, *batch.errors], key=lambda e: e.index or 0),
+        )
+
+    if not events:
+        return _refused(total, list(errors))
+    payload, refusals = await run_write(context, work)
+    if payload is None:  # the database refused the batch (e.g. a customer deleted meanwhile)
+        return _refused(
+            total,
+            [
+                EventError(index=None, field="events", code=e.code, message=e.message)
+                for e in refusals
+            ],
+        )
+    return payload
+
+
 @strawberry.type
 class UsageMutation:
     @strawberry.mutation(
         description="Record up to 10,000 usage events. Each is stored once per (customerId, "
         "eventId), for ever; bad events are reported by index and the good ones are stored "
-        "together in one transaction."
+        "together in one transaction. For bulk loads, POST /v1/usage/events takes the same "
+        "events as JSON."
     )
     async def ingest_usage(
         self, info: ContextInfo, events: list[UsageEventInput]
     ) -> IngestUsagePayload:
-        if len(events) > MAX_EVENTS_PER_CALL:
-            return _refused(
-                len(events),
-                [
-                    EventError(
-                        index=None,
-                        field="events",
-                        code=ErrorCode.BATCH_TOO_LARGE,
-                        message=f"at most {MAX_EVENTS_PER_CALL} events per call, got "
-                        f"{len(events)}; split the batch (nothing was stored)",
-                    )
-                ],
-            )
-        if not events:
-            return _refused(0, [])
-        now = datetime.now(UTC)
-        latest = now + timedelta(seconds=info.context.database.settings.usage_max_future_seconds)
-
-        async def work(session: AsyncSession) -> IngestUsagePayload:
-            batch = _Batch(
-                await _customers(session, {event.customer_id for event in events}),
-                await _metrics(session, {event.metric_key for event in events}),
-                now=now,
-                latest=latest,
-            )
-            for index, event in enumerate(events):
-                batch.add(index, event)
-            inserted = await insert_events(session, batch.rows)
-            unbilled = await unbilled_count(
-                session,
-                (
-                    (row["customer_id"], row["occurred_at"])
-                    for row in batch.rows
-                    if (row["customer_id"], row["event_id"]) in inserted
-                ),
-            )
-            return IngestUsagePayload(
-                accepted=len(inserted),
-                duplicates=batch.duplicates + len(batch.rows) - len(inserted),
-                rejected=batch.rejected,
-                unbilled=unbilled,
-                errors=batch.errors,
-            )
-
-        payload, errors = await run_write(info.context, work)
-        if payload is None:  # the database refused the batch (e.g. a customer deleted meanwhile)
-            return _refused(
-                len(events),
-                [
-                    EventError(index=None, field="events", code=e.code, message=e.message)
-                    for e in errors
-                ],
-            )
-        return payload
+        return await ingest_events(info.context, list(enumerate(events)), total=len(events))

@@ -1,0 +1,108 @@
+"""POST /v1/usage/events: the bulk ingestion endpoint, through the ASGI app."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func
+from sqlmodel import select
+
+from pricing_graph.app import create_app
+from pricing_graph.settings import Settings
+from pricing_graph.store.catalog import MetricRow
+from pricing_graph.store.contracts import CustomerRow
+from pricing_graph.store.usage import UsageEventRow
+
+
+@pytest.fixture
+async def client(database: Any, database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with database.sessions() as session, session.begin():
+        session.add(CustomerRow(external_id="acme", name="Acme"))
+        session.add(
+            MetricRow(
+                key="tokens",
+                name="Tokens",
+                unit_label="tokens",
+                aggregation="SUM",
+                event_property="tokens",
+                dimensions=["model"],
+            )
+        )
+    app = create_app(Settings(database_url=database_url))
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://test") as http,
+    ):
+        yield http
+
+
+def _event(event_id: str, **changes: Any) -> dict[str, Any]:
+    event = {
+        "eventId": event_id,
+        "customerId": "acme",
+        "metricKey": "tokens",
+        "timestamp": "2026-01-05T10:00:00Z",
+        "value": "1500",
+        "dimensions": [{"name": "model", "value": "gpt-4"}],
+    }
+    event.update(changes)
+    return event
+
+
+async def _stored(database: Any) -> int:
+    async with database.sessions() as session:
+        count: int = (await session.exec(select(func.count()).select_from(UsageEventRow))).one()
+        return count
+
+
+async def test_good_duplicate_and_bad_events(client: httpx.AsyncClient, database: Any) -> None:
+    response = await client.post(
+        "/v1/usage/events",
+        json={
+            "events": [
+                _event("a"),
+                _event("a"),
+                _event("b", timestamp="yesterday"),
+                _event("c", value=12.5),
+                _event("d", properties={"tokens": 0.1}, value=None),
+            ]
+        },
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["accepted"], body["duplicates"], body["rejected"]) == (2, 1, 2)
+    assert [(e["index"], e["field"], e["code"]) for e in body["errors"]] == [
+        (2, "events.2.timestamp", "INVALID_VALUE"),
+        (3, "events.3.value", "INVALID_VALUE"),
+    ]
+    assert await _stored(database) == 2
+
+    replay = (await client.post("/v1/usage/events", json={"events": [_event("a")]})).json()
+    assert (replay["accepted"], replay["duplicates"]) == (0, 1)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"{not json", b"[]", b'{"events": {}}'],
+    ids=["not-json", "not-an-object", "events-not-a-list"],
+)
+async def test_malformed_bodies_are_400(client: httpx.AsyncClient, body: bytes) -> None:
+    response = await client.post(
+        "/v1/usage/events", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert [e["code"] for e in response.json()["errors"]] == ["INVALID_VALUE"]
+
+
+async def test_too_many_events_store_nothing(client: httpx.AsyncClient, database: Any) -> None:
+    events = [_event(f"e{i}") for i in range(10_001)]
+    response = await client.post("/v1/usage/events", json={"events": events})
+    assert response.status_code == 400
+    body = response.json()
+    assert (body["accepted"], body["rejected"]) == (0, 10_001)
+    assert [e["code"] for e in body["errors"]] == ["BATCH_TOO_LARGE"]
+    assert await _stored(database) == 0

@@ -1,9 +1,12 @@
 """Idempotency keys for create/amend mutations.
 
 A retry with the same key and the same input returns the first result and writes nothing;
-the same key with a different input is IDEMPOTENCY_KEY_REUSED. The key row is written in the
-same transaction as the work, so a concurrent duplicate hits the unique constraint, rolls
-back whole, and on its retry finds the first request's result.
+the same key with a different input is IDEMPOTENCY_KEY_REUSED. The key row is claimed (inserted)
+before the work, in the same transaction: a concurrent duplicate waits on the unique index
+until the first commits or rolls back, then either fails, rolls back whole and on its retry
+finds the first request's result, or does the work itself. Had the work come first, the
+duplicate would run it too and could be refused by what the first wrote (an overlapping
+contract, a stale revision) instead of getting the first result.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from pricing_graph.api.writes import run_write
 from pricing_graph.store.contracts import IdempotencyKeyRow
 
 Work = Callable[[AsyncSession], Awaitable[int]]
+KEY_LENGTH = 200  # the idempotency_key.key column
 
 
 def request_hash(given: Any) -> str:
@@ -40,6 +44,14 @@ async def idempotent_write(
     key: str | None = getattr(given, "idempotency_key", None)
     if key is None:
         return await run_write(context, work)
+    if not key or len(key) > KEY_LENGTH:
+        return None, [
+            user_error(
+                ("idempotency_key",),
+                ErrorCode.INVALID_VALUE,
+                f"an idempotency key has 1 to {KEY_LENGTH} characters",
+            )
+        ]
     digest = request_hash(given)
 
     async def guarded(session: AsyncSession) -> int:
@@ -62,14 +74,12 @@ async def idempotent_write(
                     ]
                 )
             return found.result_id
-        result_id = await work(session)
-        session.add(
-            IdempotencyKeyRow(
-                operation=operation, key=key, request_hash=digest, result_id=result_id
-            )
-        )
+        claim = IdempotencyKeyRow(operation=operation, key=key, request_hash=digest, result_id=0)
+        session.add(claim)
         await session.flush()
-        return result_id
+        claim.result_id = await work(session)
+        await session.flush()
+        return claim.result_id
 
     result, errors = await run_write(context, guarded)
     if errors and errors[0].code is ErrorCode.DUPLICATE_KEY and errors[0].field is None:

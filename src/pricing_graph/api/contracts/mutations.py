@@ -31,7 +31,7 @@ from pricing_graph.api.contracts.terms_input import (
     terms_errors,
 )
 from pricing_graph.api.contracts.types import Contract, Customer
-from pricing_graph.api.errors import ErrorCode, RefusedError, UserError, user_error
+from pricing_graph.api.errors import ErrorCode, RefusedError, UserError, field_path, user_error
 from pricing_graph.api.idempotency import idempotent_write
 from pricing_graph.api.writes import db_id, not_found, refuse_if
 from pricing_graph.rating import models
@@ -153,6 +153,43 @@ async def _bump_revision(session: AsyncSession, contract_id: int, expected: int)
     return row
 
 
+async def _overlapping(
+    session: AsyncSession,
+    customer_id: int,
+    product_id: int,
+    start: date,
+    end: date | None,
+    *,
+    besides: int | None = None,
+) -> ContractRow | None:
+    """A contract of the customer for the product that shares a day with [start, end).
+    Callers lock the customer row first, so two writes cannot both miss each other."""
+    statement = select(ContractRow).where(
+        ContractRow.customer_id == customer_id,
+        ContractRow.product_id == product_id,
+        or_(col(ContractRow.end_date).is_(None), col(ContractRow.end_date) > start),
+    )
+    if end is not None:
+        statement = statement.where(col(ContractRow.start_date) < end)
+    if besides is not None:
+        statement = statement.where(col(ContractRow.id) != besides)
+    return (await session.exec(statement.order_by(col(ContractRow.start_date)))).first()
+
+
+def _on_field(errors: list[UserError], path: Path) -> list[UserError]:
+    """Errors the rating core found in stored terms, put on the input field that caused them
+    (their own path names a stored term, not an input field)."""
+    field = field_path(path)
+    return [
+        UserError(
+            field=field,
+            code=e.code,
+            message=f"{(e.field or '').removeprefix('input.')}: {e.message}",
+        )
+        for e in errors
+    ]
+
+
 async def _record(session: AsyncSession, contract_id: int) -> ContractRecord:
     [record] = await load_records(session_reader(session), [contract_id])
     return record
@@ -186,8 +223,12 @@ class ContractMutation:
         self, info: ContextInfo, input: CreateCustomerInput
     ) -> CustomerPayload:
         async def work(session: AsyncSession) -> int:
-            errors = text_errors(("external_id",), input.external_id) + text_errors(
-                ("name",), input.name
+            errors = (
+                text_errors(("external_id",), input.external_id)
+                + text_errors(("name",), input.name)
+                + text_errors(
+                    ("partner_owner",), input.partner_owner or "", max_length=100, required=False
+                )
             )
             refuse_if(errors)
             taken = (
@@ -235,17 +276,9 @@ class ContractMutation:
                         f"the end {input.end_date} must be after the start {input.start_date}",
                     )
                 )
-            overlapping = select(ContractRow.id).where(
-                ContractRow.customer_id == customer_id,
-                ContractRow.product_id == plan_row.product_id,
-                or_(
-                    col(ContractRow.end_date).is_(None),
-                    col(ContractRow.end_date) > input.start_date,
-                ),
+            clash = await _overlapping(
+                session, customer_id, plan_row.product_id, input.start_date, input.end_date
             )
-            if input.end_date is not None:
-                overlapping = overlapping.where(col(ContractRow.start_date) < input.end_date)
-            clash = (await session.exec(overlapping)).first()
             if clash is not None:
                 errors.append(
                     user_error(
@@ -255,14 +288,13 @@ class ContractMutation:
                         "that time; end it first",
                     )
                 )
-            price_keys = {p.key for ramp in plan.ramps for p in ramp.prices}
             interval = input.billing_interval or plan.billing_interval
             anchor = input.billing_anchor or plan.billing_anchor
             terms = ContractTerms(
                 start=input.start_date,
                 end=input.end_date,
                 adjustments=adjustments_from_input(
-                    input.adjustments, ("adjustments",), price_keys, errors
+                    input.adjustments, ("adjustments",), plan, errors
                 ),
                 overrides=overrides_from_input(input.settings, interval, anchor),
                 credit_grants=grants_from_input(
@@ -274,7 +306,7 @@ class ContractMutation:
                 ),
                 commitments=commitments_from_input(input.commitments, ("commitments",), errors),
             )
-            refuse_if(errors or terms_errors(plan, terms))
+            refuse_if(errors or terms_errors(plan, terms, renames={"overrides": ("settings", 0)}))
             try:
                 BillingCalendar(input.start_date, input.end_date, interval, anchor)
             except RatingError as bad:
@@ -323,9 +355,8 @@ class ContractMutation:
             plan = loaded[1]
             current = record.terms_on(record.settings[-1].effective_from)
             errors: list[UserError] = []
-            price_keys = {p.key for ramp in plan.ramps for p in ramp.prices}
             added = adjustments_from_input(
-                input.add_adjustments, ("add_adjustments",), price_keys, errors
+                input.add_adjustments, ("add_adjustments",), plan, errors
             )
             grants = grants_from_input(
                 input.grant_credits,
@@ -359,6 +390,7 @@ class ContractMutation:
                         "adjustments": ("addAdjustments", -len(current.adjustments)),
                         "credit_grants": ("grantCredits", -len(current.credit_grants)),
                         "commitments": ("addCommitments", -len(current.commitments)),
+                        "overrides": ("changeSettings", 0),
                     },
                 )
             )
@@ -394,11 +426,31 @@ class ContractMutation:
                         )
                     ]
                 )
+            await session.get(CustomerRow, contract.customer_id, with_for_update=True)
+            clash = await _overlapping(
+                session,
+                contract.customer_id,
+                contract.product_id,
+                contract.start_date,
+                input.end_date,
+                besides=cid,
+            )
+            if clash is not None:
+                raise RefusedError(
+                    [
+                        user_error(
+                            ("end_date",),
+                            ErrorCode.OVERLAPPING_CONTRACT,
+                            f"the customer's next contract for this product starts "
+                            f"{clash.start_date}; end this one by then",
+                        )
+                    ]
+                )
             record = await _record(session, cid)
             loaded = await load_plan(session, record.plans[-1].plan_id)
             assert loaded is not None
             terms = replace(record.terms_on(record.settings[-1].effective_from), end=input.end_date)
-            refuse_if(terms_errors(loaded[1], terms))
+            refuse_if(_on_field(terms_errors(loaded[1], terms), ("end_date",)))
             contract.end_date = input.end_date
             session.add(contract)
             session.add(amendment(cid, contract.revision, "END", input.end_date, _as_json(input)))
@@ -455,7 +507,9 @@ class ContractMutation:
                 )
                 errors += [boundary] if boundary else []
             refuse_if(errors)
-            refuse_if(terms_errors(target, record.terms_on(input.effective_from)))
+            refuse_if(
+                _on_field(terms_errors(target, record.terms_on(input.effective_from)), ("plan_id",))
+            )
             session.add(
                 ContractPlanRow(
                     contract_id=cid, plan_id=target_row.id, effective_from=input.effective_from
@@ -492,6 +546,14 @@ async def _ended_adjustments(
                 user_error(path, ErrorCode.NOT_FOUND, "no such adjustment on this contract")
             )
             continue
+        if row.effective_from is not None and item.effective_until <= row.effective_from:
+            errors.append(
+                user_error(
+                    ("end_adjustments", index, "effective_until"),
+                    ErrorCode.INVALID_TERMS,
+                    f"the adjustment starts {row.effective_from}; end it after that",
+                )
+            )
         ended[row.id] = item.effective_until
     return ended
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 
+from pricing_graph.api.catalog.plan_input import text_errors
 from pricing_graph.api.contracts.inputs import (
     CommitmentInput,
     ContractSettingsInput,
@@ -23,6 +25,7 @@ from pricing_graph.rating import models
 from pricing_graph.rating.errors import CurrencyMismatch, RatingError
 from pricing_graph.rating.plan_checks import Path
 from pricing_graph.rating.terms import (
+    AdjustmentKind,
     Commitment,
     CommitmentKind,
     ContractTerms,
@@ -32,13 +35,50 @@ from pricing_graph.rating.terms import (
 )
 from pricing_graph.rating.validate import check_terms
 
+KEY_LENGTH = 100  # the grant and commitment key columns
+
+
+def _allows_negative_override(price: models.Price) -> bool:
+    """Only a discount's amount, a percentage composite and a DYNAMIC markup go below 0."""
+    if isinstance(price, models.FixedPrice):
+        return price.is_discount
+    if isinstance(price, models.CompositePrice):
+        return price.composite is models.CompositeKind.PERCENTAGE
+    rates = [price.rate, *(d.rate for d in price.dimension_rates)]
+    return any(r is not None and r.model is models.PricingModel.DYNAMIC for r in rates)
+
+
+def _negative_errors(
+    item: PriceAdjustmentInput, path: Path, price: models.Price
+) -> list[UserError]:
+    """A contract may not price below zero what the plan could not (`NEGATIVE_VALUE`)."""
+    if item.kind is not AdjustmentKind.OVERRIDE:
+        return []
+    found: list[tuple[Path, object]] = [((*path, "value"), item.value)]
+    for t, tier in enumerate(item.tiers or []):
+        found += [
+            ((*path, "tiers", t, "unit_price"), tier.unit_price),
+            ((*path, "tiers", t, "flat_fee"), tier.flat_fee),
+        ]
+    if _allows_negative_override(price):
+        found = found[1:]
+    return [
+        user_error(where, ErrorCode.NEGATIVE_VALUE, f"must be >= 0, got {value}")
+        for where, value in found
+        if isinstance(value, Decimal) and value < 0
+    ]
+
 
 def adjustments_from_input(
-    given: Sequence[PriceAdjustmentInput], path: Path, price_keys: set[str], errors: list[UserError]
+    given: Sequence[PriceAdjustmentInput], path: Path, plan: models.Plan, errors: list[UserError]
 ) -> tuple[PriceAdjustment, ...]:
+    prices = {p.key: p for ramp in plan.ramps for p in ramp.prices}
+    price_keys = set(prices)
     adjustments = []
     for index, item in enumerate(given):
-        if item.price_key not in price_keys:
+        if item.price_key in prices:
+            errors += _negative_errors(item, (*path, index), prices[item.price_key])
+        else:
             errors.append(
                 user_error(
                     (*path, index, "price_key"),
@@ -72,6 +112,7 @@ def grants_from_input(
 ) -> tuple[CreditGrant, ...]:
     grants = []
     for index, item in enumerate(given):
+        errors += text_errors((*path, index, "key"), item.key, max_length=KEY_LENGTH)
         pricing_unit = item.pricing_unit or unit.code
         if pricing_unit != unit.code:
             errors.append(
@@ -104,6 +145,7 @@ def commitments_from_input(
 ) -> tuple[Commitment, ...]:
     commitments = []
     for index, item in enumerate(given):
+        errors += text_errors((*path, index, "key"), item.key, max_length=KEY_LENGTH)
         if item.amount <= 0:
             errors.append(
                 user_error(
@@ -149,7 +191,8 @@ _SEGMENT = re.compile(r"([a-z_]+)(?:\[(\d+)\])?")
 
 def rating_path(field: str, renames: dict[str, tuple[str, int]] | None = None) -> str:
     """`adjustments[2].value` -> `input.adjustments.2.value`, with `renames` mapping a
-    collection onto the input list it came from (`adjustments` -> (`addAdjustments`, -3))."""
+    collection onto the input list it came from (`adjustments` -> (`addAdjustments`, -3)),
+    or a field onto the input field it came from (`overrides` -> (`settings`, 0))."""
     parts = ["input"]
     for segment in field.split("."):
         found = _SEGMENT.fullmatch(segment.split(" ")[0])
@@ -157,9 +200,9 @@ def rating_path(field: str, renames: dict[str, tuple[str, int]] | None = None) -
             parts.append(segment)
             continue
         name, index = found.group(1), found.group(2)
-        if index is not None and renames and name in renames:
+        if renames and name in renames:
             target, shift = renames[name]
-            parts += [target, str(int(index) + shift)]
+            parts += [target] if index is None else [target, str(int(index) + shift)]
         else:
             parts.append(camel(name))
             if index is not None:
@@ -176,12 +219,26 @@ def terms_errors(
     try:
         check_terms(plan, terms)
     except RatingError as refused:
-        code = (
-            ErrorCode.CURRENCY_MISMATCH
-            if isinstance(refused, CurrencyMismatch)
-            else ErrorCode.INVALID_TERMS
-        )
-        return [
-            UserError(field=rating_path(refused.field, renames), code=code, message=refused.message)
-        ]
+        if isinstance(refused, CurrencyMismatch):
+            code = ErrorCode.CURRENCY_MISMATCH
+        elif refused.field.endswith(".key"):  # a grant or commitment key used twice
+            code = ErrorCode.DUPLICATE_KEY
+        else:
+            code = ErrorCode.INVALID_TERMS
+        field = _adjusted_price_field(plan, terms, refused.field)
+        return [UserError(field=rating_path(field, renames), code=code, message=refused.message)]
     return []
+
+
+_ADJUSTED = re.compile(r"ramps\[(\d+)\] \(adjusted\)\.prices\[(\d+)\]")
+
+
+def _adjusted_price_field(plan: models.Plan, terms: ContractTerms, field: str) -> str:
+    """The dry run names a price of the adjusted plan (`ramps[0] (adjusted).prices[3].amount`),
+    not an input field: name the last adjustment of that price instead."""
+    found = _ADJUSTED.match(field)
+    if found is None:
+        return field
+    key = plan.ramps[int(found.group(1))].prices[int(found.group(2))].key
+    last = max(i for i, a in enumerate(terms.adjustments) if a.price_key == key)
+    return f"adjustments[{last}]"

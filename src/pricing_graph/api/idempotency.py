@@ -38,12 +38,20 @@ def request_hash(given: Any) -> str:
 
 
 async def idempotent_write(
-    context: Context, operation: str, given: Any, work: Work
+    context: Context,
+    operation: str,
+    given: Any,
+    work: Work,
+    *,
+    conflict: UserError | None = None,
 ) -> tuple[int | None, list[UserError]]:
-    """Run `work` (which returns the id of what it made or changed) at most once per key."""
+    """Run `work` (which returns the id of what it made or changed) at most once per key.
+
+    `conflict` is the error for a unique-constraint race the work's own checks could not
+    see (two requests creating the same external ID at once)."""
     key: str | None = getattr(given, "idempotency_key", None)
     if key is None:
-        return await run_write(context, work)
+        return await run_write(context, work, conflict=conflict)
     if not key or len(key) > KEY_LENGTH:
         return None, [
             user_error(
@@ -83,6 +91,7 @@ async def idempotent_write(
 
     result, errors = await run_write(context, guarded)
     if errors and errors[0].code is ErrorCode.DUPLICATE_KEY and errors[0].field is None:
-        # A concurrent request with the same key committed first: answer with its result.
-        result, errors = await run_write(context, guarded)
+        # A unique-constraint race: if a concurrent request with the same key committed
+        # first, this finds and returns its result; otherwise it reports `conflict`.
+        result, errors = await run_write(context, guarded, conflict=conflict)
     return result, errors

@@ -116,8 +116,11 @@ def round_to(amount: Decimal, decimals: int, rounding: str) -> Decimal:
 
 
 def limit_unit_price(price: Decimal, mode: RoundingMode = RoundingMode.HALF_UP) -> Decimal:
-    """Keep a unit price to at most `UNIT_PRICE_DECIMALS` places (adjusted prices only)."""
+    """An adjusted unit price to at most `UNIT_PRICE_DECIMALS` places, without the trailing
+    zeros its arithmetic left (50% of 0.0008 is 0.0004, not 0.00040)."""
     exponent = price.as_tuple().exponent
-    if isinstance(exponent, int) and exponent >= -UNIT_PRICE_DECIMALS:
-        return price
-    return price.quantize(_QUANTA[UNIT_PRICE_DECIMALS], rounding=ROUNDING[mode])
+    if not (isinstance(exponent, int) and exponent >= -UNIT_PRICE_DECIMALS):
+        price = price.quantize(_QUANTA[UNIT_PRICE_DECIMALS], rounding=ROUNDING[mode])
+    if price == price.to_integral_value():
+        return price.quantize(_QUANTA[0])
+    return price.normalize()

@@ -254,7 +254,14 @@ class ContractMutation:
             assert row.id is not None
             return row.id
 
-        result, errors = await idempotent_write(info.context, "createCustomer", input, work)
+        taken = user_error(
+            ("external_id",),
+            ErrorCode.DUPLICATE_KEY,
+            f"a customer with external ID {input.external_id!r} exists",
+        )
+        result, errors = await idempotent_write(
+            info.context, "createCustomer", input, work, conflict=taken
+        )
         return await _customer_payload(info.context, result, errors)
 
     @strawberry.mutation(description="Put a customer on a published plan version, with terms.")

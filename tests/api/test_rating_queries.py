@@ -235,3 +235,24 @@ async def test_usage_status_suggests_the_next_plan_that_fits(database: Any) -> N
     await execute(database, INGEST, events=[_storage("1000", now, "c")])
     far = (await execute(database, STATUS, id=contract_id))["contract"]["usageStatus"]
     assert far[0]["nextPlanKey"] == "large"
+
+
+async def test_estimate_cost_refuses_usage_no_rate_prices(database: Any) -> None:
+    from pricing_graph.demo.seed import seed_database
+
+    await seed_database(database)
+    contract = (
+        await execute(
+            database, '{ customer(externalId: "startup-inc") { contracts { nodes { id } } } }'
+        )
+    )["customer"]["contracts"]["nodes"][0]["id"]
+    result = await execute_raw(
+        database,
+        """query($id: ID!) { estimateCost(contractId: $id, metricKey: "model_units",
+             quantity: "1000", dimensions: [{name: "model", value: "llama"}]) { amount } }""",
+        id=contract,
+    )
+    assert result.errors is not None
+    assert [e.extensions for e in result.errors] == [
+        {"code": "INVALID_USAGE", "field": "dimensions"}
+    ]

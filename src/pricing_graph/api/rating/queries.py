@@ -25,7 +25,8 @@ from pricing_graph.api.rating.service import (
 )
 from pricing_graph.api.rating.types import CostEstimate, InvoicePreview, UsageStatus
 from pricing_graph.rating import BillingState, RatingError, models, preview_invoice
-from pricing_graph.rating.usage import group_of
+from pricing_graph.rating import InvoicePreview as RatedInvoice
+from pricing_graph.rating.usage import Group, group_of
 from pricing_graph.store.contracts import ContractRow
 
 MAX_UPCOMING = 24
@@ -161,6 +162,13 @@ async def _next_plan_up(
     return None
 
 
+def _unpriced(invoice: RatedInvoice, metric_key: str, group: Group) -> Decimal:
+    return sum(
+        (u.quantity for u in invoice.unpriced if u.metric_key == metric_key and u.group == group),
+        Decimal(0),
+    )
+
+
 @strawberry.type
 class RatingQuery:
     @strawberry.field(
@@ -200,6 +208,14 @@ class RatingQuery:
             )
         except RatingError as refused:
             raise _refusal(refused, "dimensions") from None
+        if _unpriced(after, metric_key, group) > _unpriced(before[-1], metric_key, group):
+            shown = ", ".join(f"{k}: {v}" for k, v in group) or "no dimensions"
+            raise PublicError(
+                ErrorCode.INVALID_USAGE,
+                "dimensions",
+                f"no rate prices {metric_key} usage with {shown}: the plan's rate card has no "
+                "entry for it and no default rate",
+            )
         return CostEstimate(
             period_index=index,
             pricing_unit=after.pricing_unit,

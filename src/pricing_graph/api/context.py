@@ -34,7 +34,7 @@ class Context:
         self.database = database
         self._lock = asyncio.Lock()
         self._session: AsyncSession | None = None
-        self.loaders = Loaders(self.read)
+        self.loaders = Loaders(self.read, self.reader)
 
     async def read(self, statement: Any) -> Sequence[Any]:
         async with self.reader() as session:
@@ -55,7 +55,7 @@ class Context:
             await self._close_reader()
             async with self.database.sessions() as session, session.begin():
                 yield session
-            self.loaders = Loaders(self.read)
+            self.loaders = Loaders(self.read, self.reader)
 
     async def close(self) -> None:
         async with self._lock:

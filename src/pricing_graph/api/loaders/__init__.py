@@ -25,11 +25,13 @@ from pricing_graph.api.loaders.contracts import (
     ContractsByCustomerIdLoader,
     CustomerByIdLoader,
 )
+from pricing_graph.api.loaders.usage import SessionOpener, UsageByRequestLoader
 
 
 @dataclass
 class Loaders:
     read: Reader
+    reader: SessionOpener
     product_by_id: ProductByIdLoader = field(init=False)
     plan_by_id: PlanByIdLoader = field(init=False)
     metric_by_id: MetricByIdLoader = field(init=False)
@@ -42,6 +44,7 @@ class Loaders:
     tiers_by_rate_id: TiersByRateIdLoader = field(init=False)
     usage_limits_by_plan_id: UsageLimitsByPlanIdLoader = field(init=False)
     domain_plan_by_id: DomainPlanByIdLoader = field(init=False)
+    usage_by_request: UsageByRequestLoader = field(init=False)
     customer_by_id: CustomerByIdLoader = field(init=False)
     contracts_by_customer_id: ContractsByCustomerIdLoader = field(init=False)
     contract_record_by_id: ContractRecordByIdLoader = field(init=False)
@@ -60,6 +63,7 @@ class Loaders:
         self.tiers_by_rate_id = TiersByRateIdLoader(self.read)
         self.usage_limits_by_plan_id = UsageLimitsByPlanIdLoader(self.read)
         self.domain_plan_by_id = DomainPlanByIdLoader(self.read)
+        self.usage_by_request = UsageByRequestLoader(self.reader)
         self.customer_by_id = CustomerByIdLoader(self.read)
         self.contracts_by_customer_id = ContractsByCustomerIdLoader(self.read)
         self.contract_record_by_id = ContractRecordByIdLoader(self.read)

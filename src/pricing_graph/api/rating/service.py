@@ -29,7 +29,7 @@ from pricing_graph.rating.usage import Group
 from pricing_graph.store.catalog_repo import LoadedPlan
 from pricing_graph.store.contracts import ContractSettingsRow
 from pricing_graph.store.contracts_repo import ContractRecord, to_terms
-from pricing_graph.store.usage_repo import aggregate_usage
+from pricing_graph.store.usage_repo import UsageRequest
 
 DETAIL_MODELS = (models.PricingModel.PERCENTAGE, models.PricingModel.DYNAMIC)
 
@@ -111,14 +111,13 @@ async def period_usage(
     context: Context, rating: ContractRating, periods: Sequence[Period]
 ) -> list[UsageSnapshot]:
     metrics, detail = rating.metrics()
-    async with context.reader() as session:
-        return await aggregate_usage(
-            session,
-            customer_id=rating.record.contract.customer_id,
-            metrics=metrics,
-            periods=[(_midnight(p.start), _midnight(p.end)) for p in periods],
-            detail_metric_ids=detail,
-        )
+    request = UsageRequest(
+        customer_id=rating.record.contract.customer_id,
+        metrics=tuple(sorted(metrics.items())),
+        periods=tuple((_midnight(p.start), _midnight(p.end)) for p in periods),
+        detail_metric_ids=frozenset(detail),
+    )
+    return await context.loaders.usage_by_request.load(request)
 
 
 def invoices(

@@ -1,0 +1,28 @@
+"""Usage aggregates, batched across contracts: a page of invoice previews costs the same
+two statements as one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+from strawberry.dataloader import DataLoader
+
+from pricing_graph.rating.usage import UsageSnapshot
+from pricing_graph.store.usage_repo import UsageRequest, aggregate_usage_many
+
+SessionOpener = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+
+
+class UsageByRequestLoader(DataLoader[UsageRequest, list[UsageSnapshot]]):
+    def __init__(self, reader: SessionOpener) -> None:
+        super().__init__(load_fn=self._load)
+        self._reader = reader
+
+    async def _load(self, requests: Sequence[UsageRequest]) -> list[list[UsageSnapshot]]:
+        async with self._reader() as session:
+            return await aggregate_usage_many(session, requests)
+
+
+__all__ = ["UsageByRequestLoader"]

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import statistics
+import subprocess
 import sys
 import time
 import uuid
@@ -43,6 +45,8 @@ BATCH = 1_000
 BATCHES = 20
 WARMUP = 3
 CUSTOMERS = 50
+IN_FLIGHT = 4
+WORKERS = 2
 
 INGEST = """
 mutation Ingest($events: [UsageEventInput!]!) {
@@ -162,6 +166,17 @@ async def _measure(send: Send, first: int) -> tuple[list[float], list[float]]:
     return fresh, replays
 
 
+async def _measure_concurrent(send: Send, first: int, in_flight: int) -> float:
+    """Events/s with `in_flight` batches sent at once (the server overlaps one batch's
+    database wait with another's validation), over BATCHES batches."""
+    batches = [_batch(n) for n in range(first, first + BATCHES)]
+    started = time.perf_counter()
+    for offset in range(0, BATCHES, in_flight):
+        results = await asyncio.gather(*(send(b) for b in batches[offset : offset + in_flight]))
+        assert all(payload["accepted"] == BATCH for _, payload in results)
+    return BATCH * BATCHES / (time.perf_counter() - started)
+
+
 def _report(label: str, fresh: list[float], replays: list[float]) -> None:
     print(
         f"  {label:<34}: median {statistics.median(fresh):>7,.0f} events/s "
@@ -169,6 +184,34 @@ def _report(label: str, fresh: list[float], replays: list[float]) -> None:
         f"min {min(fresh):,.0f}, max {max(fresh):,.0f}); replays "
         f"{statistics.median(replays):,.0f} events/s"
     )
+
+
+async def _over_http(url: str, workers: int) -> float:
+    """Real HTTP to `pricing-graph serve --workers N` (uvicorn), IN_FLIGHT batches at once."""
+    port = _free_port()
+    env = {**os.environ, "PRICING_GRAPH_DATABASE_URL": url, "PRICING_GRAPH_LOG_LEVEL": "warning"}
+    command = [sys.executable, "-m", "pricing_graph.cli", "serve", "--port", str(port)]
+    server = subprocess.Popen([*command, "--workers", str(workers)], env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+            for _ in range(300):
+                try:
+                    if (await client.get("/healthz")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.1)
+            await _measure_concurrent(lambda events: _post(client, events), 3000, IN_FLIGHT)
+            return await _measure_concurrent(lambda events: _post(client, events), 4000, IN_FLIGHT)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 async def _run(url: str) -> None:
@@ -184,11 +227,23 @@ async def _run(url: str) -> None:
             httpx.AsyncClient(transport=transport, base_url="http://bench") as client,
         ):
             bulk = await _measure(lambda events: _post(client, events), 1000)
+            bulk_parallel = await _measure_concurrent(
+                lambda events: _post(client, events), 2000, IN_FLIGHT
+            )
+        served = await _over_http(url, WORKERS)
     finally:
         await engine.dispose()
     print(f"ingestion on PostgreSQL, {BATCHES} batches of {BATCH} events ({CUSTOMERS} customers)")
     _report("POST /v1/usage/events (bulk JSON)", *bulk)
     _report("ingestUsage (GraphQL mutation)", *graphql)
+    print(
+        f"  {'POST /v1/usage/events, ' + str(IN_FLIGHT) + ' batches in flight':<34}: "
+        f"{bulk_parallel:>14,.0f} events/s overall"
+    )
+    print(
+        f"  {f'HTTP, serve --workers {WORKERS}, {IN_FLIGHT} in flight':<34}: "
+        f"{served:>14,.0f} events/s overall (real uvicorn, one worker per core)"
+    )
     print("  target >= 20,000 events/s")
 
 

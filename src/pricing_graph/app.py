@@ -29,7 +29,9 @@ class PricingGraphQL(GraphQL[Context, None]):
         self.database = database
 
     async def get_context(self, request: Any, response: Any = None) -> Context:
-        return Context(self.database)
+        header = request.headers.get("authorization", "")
+        key = header[7:].strip() if header.lower().startswith("bearer ") else ""
+        return Context(self.database, self.database.settings.api_keys.get(key, frozenset()))
 
 
 def create_app(settings: Settings | None = None) -> Starlette:

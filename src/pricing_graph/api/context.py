@@ -30,8 +30,9 @@ class Context:
     served stale after it), runs in its own transaction, and then resets the loaders.
     """
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, scopes: frozenset[str] = frozenset()) -> None:
         self.database = database
+        self.scopes = scopes  # what the caller's API key allows; anonymous: none
         self._lock = asyncio.Lock()
         self._session: AsyncSession | None = None
         self.loaders = Loaders(self.read, self.reader)

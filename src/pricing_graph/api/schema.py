@@ -15,13 +15,14 @@ from pricing_graph.api.contracts.mutations import ContractMutation
 from pricing_graph.api.contracts.queries import ContractQuery
 from pricing_graph.api.errors import PublicErrors
 from pricing_graph.api.node import NodeQuery
+from pricing_graph.api.quotes.queries import QuoteQuery
 from pricing_graph.api.rating.queries import RatingQuery
 from pricing_graph.api.scalars import schema_config
 from pricing_graph.api.usage.mutations import UsageMutation
 
 
 @strawberry.type
-class Query(NodeQuery, CatalogQuery, ContractQuery, RatingQuery):
+class Query(NodeQuery, CatalogQuery, ContractQuery, RatingQuery, QuoteQuery):
     pass
 
 

@@ -24,11 +24,14 @@ from pricing_graph.api.contracts.inputs import (
     MoveContractToPlanVersionInput,
 )
 from pricing_graph.api.contracts.terms_input import (
+    TermsFields,
     adjustments_from_input,
+    build_terms,
     commitments_from_input,
+    date_errors,
     grants_from_input,
-    overrides_from_input,
     terms_errors,
+    terms_problems,
 )
 from pricing_graph.api.contracts.types import Contract, Customer
 from pricing_graph.api.errors import ErrorCode, RefusedError, UserError, field_path, user_error
@@ -38,7 +41,7 @@ from pricing_graph.rating import models
 from pricing_graph.rating.calendar import BillingCalendar
 from pricing_graph.rating.errors import RatingError
 from pricing_graph.rating.plan_checks import Path
-from pricing_graph.rating.terms import ContractTerms, SettingOverrides
+from pricing_graph.rating.terms import SettingOverrides
 from pricing_graph.store.catalog import PlanRow
 from pricing_graph.store.catalog_repo import load_plan
 from pricing_graph.store.contracts import (
@@ -98,7 +101,7 @@ async def _contract_payload(
     return ContractPayload(contract=Contract.from_row(record.contract), errors=[])
 
 
-async def _published_plan(
+async def published_plan(
     session: AsyncSession, global_id: str, path: Path
 ) -> tuple[PlanRow, models.Plan]:
     loaded = await load_plan(session, db_id(path, global_id, "Plan"))
@@ -216,6 +219,57 @@ def _period_boundary_error(contract: ContractRow, day: date, path: Path) -> User
     return None
 
 
+async def open_contract(
+    session: AsyncSession,
+    customer: CustomerRow,
+    plan_row: PlanRow,
+    plan: models.Plan,
+    given: TermsFields,
+    request: dict[str, Any],
+) -> int:
+    """Validate `given` terms for `customer` (whose row the caller has locked) on a
+    published plan version and write the contract, its terms and its CREATE amendment.
+    Shared by createContract and acceptQuote, so a quote signs under the same rules."""
+    assert customer.id is not None and plan_row.id is not None
+    errors = date_errors(given)
+    clash = await _overlapping(
+        session, customer.id, plan_row.product_id, given.start_date, given.end_date
+    )
+    if clash is not None:
+        errors.append(
+            user_error(
+                ("start_date",),
+                ErrorCode.OVERLAPPING_CONTRACT,
+                f"{customer.external_id} already has a contract for this product in "
+                "that time; end it first",
+            )
+        )
+    terms = build_terms(plan, given, errors)
+    refuse_if(errors or terms_problems(plan, terms))
+    contract = ContractRow(
+        customer_id=customer.id,
+        product_id=plan_row.product_id,
+        start_date=given.start_date,
+        end_date=given.end_date,
+        billing_interval=terms.overrides.billing_interval.value,  # type: ignore[union-attr]
+        billing_anchor=terms.overrides.billing_anchor.value,  # type: ignore[union-attr]
+    )
+    session.add(contract)
+    await session.flush()
+    assert contract.id is not None
+    cid = contract.id
+    session.add(
+        ContractPlanRow(contract_id=cid, plan_id=plan_row.id, effective_from=given.start_date)
+    )
+    session.add(settings_row(cid, given.start_date, terms.overrides))
+    session.add_all(adjustment_row(cid, a, 1) for a in terms.adjustments)
+    session.add_all(grant_row(cid, g, 1) for g in terms.credit_grants)
+    session.add_all(commitment_row(cid, c, 1) for c in terms.commitments)
+    session.add(amendment(cid, 1, "CREATE", given.start_date, request))
+    await session.flush()
+    return cid
+
+
 @strawberry.type
 class ContractMutation:
     @strawberry.mutation
@@ -273,76 +327,8 @@ class ContractMutation:
             customer = await session.get(CustomerRow, customer_id, with_for_update=True)
             if customer is None:
                 raise not_found(("customer_id",), "customer", input.customer_id)
-            plan_row, plan = await _published_plan(session, input.plan_id, ("plan_id",))
-            errors: list[UserError] = []
-            if input.end_date is not None and input.end_date <= input.start_date:
-                errors.append(
-                    user_error(
-                        ("end_date",),
-                        ErrorCode.INVALID_DATES,
-                        f"the end {input.end_date} must be after the start {input.start_date}",
-                    )
-                )
-            clash = await _overlapping(
-                session, customer_id, plan_row.product_id, input.start_date, input.end_date
-            )
-            if clash is not None:
-                errors.append(
-                    user_error(
-                        ("start_date",),
-                        ErrorCode.OVERLAPPING_CONTRACT,
-                        f"{customer.external_id} already has a contract for this product in "
-                        "that time; end it first",
-                    )
-                )
-            interval = input.billing_interval or plan.billing_interval
-            anchor = input.billing_anchor or plan.billing_anchor
-            terms = ContractTerms(
-                start=input.start_date,
-                end=input.end_date,
-                adjustments=adjustments_from_input(
-                    input.adjustments, ("adjustments",), plan, errors
-                ),
-                overrides=overrides_from_input(input.settings, interval, anchor),
-                credit_grants=grants_from_input(
-                    input.credit_grants,
-                    ("credit_grants",),
-                    plan.pricing_unit,
-                    input.start_date,
-                    errors,
-                ),
-                commitments=commitments_from_input(input.commitments, ("commitments",), errors),
-            )
-            refuse_if(errors or terms_errors(plan, terms, renames={"overrides": ("settings", 0)}))
-            try:
-                BillingCalendar(input.start_date, input.end_date, interval, anchor)
-            except RatingError as bad:
-                refuse_if([user_error(("billing_anchor",), ErrorCode.INVALID_VALUE, bad.message)])
-
-            contract = ContractRow(
-                customer_id=customer_id,
-                product_id=plan_row.product_id,
-                start_date=input.start_date,
-                end_date=input.end_date,
-                billing_interval=interval.value,
-                billing_anchor=anchor.value,
-            )
-            session.add(contract)
-            await session.flush()
-            assert contract.id is not None and plan_row.id is not None
-            cid = contract.id
-            session.add(
-                ContractPlanRow(
-                    contract_id=cid, plan_id=plan_row.id, effective_from=input.start_date
-                )
-            )
-            session.add(settings_row(cid, input.start_date, terms.overrides))
-            session.add_all(adjustment_row(cid, a, 1) for a in terms.adjustments)
-            session.add_all(grant_row(cid, g, 1) for g in terms.credit_grants)
-            session.add_all(commitment_row(cid, c, 1) for c in terms.commitments)
-            session.add(amendment(cid, 1, "CREATE", input.start_date, _as_json(input)))
-            await session.flush()
-            return cid
+            plan_row, plan = await published_plan(session, input.plan_id, ("plan_id",))
+            return await open_contract(session, customer, plan_row, plan, input, _as_json(input))
 
         result, errors = await idempotent_write(info.context, "createContract", input, work)
         return await _contract_payload(info.context, result, errors)
@@ -479,7 +465,7 @@ class ContractMutation:
             contract = await _bump_revision(session, cid, input.expected_revision)
             record = await _record(session, cid)
             current = await session.get(PlanRow, record.plans[-1].plan_id)
-            target_row, target = await _published_plan(session, input.plan_id, ("plan_id",))
+            target_row, target = await published_plan(session, input.plan_id, ("plan_id",))
             assert current is not None and target_row.id is not None
             errors: list[UserError] = []
             if target_row.key != current.key or target_row.id == current.id:

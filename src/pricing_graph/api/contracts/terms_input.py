@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
+from typing import Protocol
 
 from pricing_graph.api.catalog.plan_input import text_errors
 from pricing_graph.api.contracts.inputs import (
@@ -22,6 +23,7 @@ from pricing_graph.api.contracts.inputs import (
 )
 from pricing_graph.api.errors import ErrorCode, UserError, camel, user_error
 from pricing_graph.rating import models
+from pricing_graph.rating.calendar import BillingCalendar
 from pricing_graph.rating.errors import CurrencyMismatch, RatingError
 from pricing_graph.rating.plan_checks import Path
 from pricing_graph.rating.terms import (
@@ -242,3 +244,60 @@ def _adjusted_price_field(plan: models.Plan, terms: ContractTerms, field: str) -
     key = plan.ramps[int(found.group(1))].prices[int(found.group(2))].key
     last = max(i for i, a in enumerate(terms.adjustments) if a.price_key == key)
     return f"adjustments[{last}]"
+
+
+class TermsFields(Protocol):
+    """The contract terms an input carries: createContract's, and a quote's."""
+
+    start_date: date
+    end_date: date | None
+    billing_interval: models.BillingInterval | None
+    billing_anchor: models.BillingAnchor | None
+    settings: ContractSettingsInput | None
+    adjustments: list[PriceAdjustmentInput]
+    credit_grants: list[CreditGrantInput]
+    commitments: list[CommitmentInput]
+
+
+def date_errors(given: TermsFields) -> list[UserError]:
+    if given.end_date is not None and given.end_date <= given.start_date:
+        return [
+            user_error(
+                ("end_date",),
+                ErrorCode.INVALID_DATES,
+                f"the end {given.end_date} must be after the start {given.start_date}",
+            )
+        ]
+    return []
+
+
+def build_terms(plan: models.Plan, given: TermsFields, errors: list[UserError]) -> ContractTerms:
+    """The rating core's terms for `given` on `plan`; input problems go to `errors`."""
+    interval = given.billing_interval or plan.billing_interval
+    anchor = given.billing_anchor or plan.billing_anchor
+    return ContractTerms(
+        start=given.start_date,
+        end=given.end_date,
+        adjustments=adjustments_from_input(given.adjustments, ("adjustments",), plan, errors),
+        overrides=overrides_from_input(given.settings, interval, anchor),
+        credit_grants=grants_from_input(
+            given.credit_grants, ("credit_grants",), plan.pricing_unit, given.start_date, errors
+        ),
+        commitments=commitments_from_input(given.commitments, ("commitments",), errors),
+    )
+
+
+def terms_problems(plan: models.Plan, terms: ContractTerms) -> list[UserError]:
+    """What the rating core refuses about valid-looking terms, on the input's fields."""
+    problems = terms_errors(plan, terms, renames={"overrides": ("settings", 0)})
+    if problems:
+        return problems
+    overrides = terms.overrides
+    assert overrides.billing_interval is not None and overrides.billing_anchor is not None
+    try:
+        BillingCalendar(
+            terms.start, terms.end, overrides.billing_interval, overrides.billing_anchor
+        )
+    except RatingError as bad:
+        return [user_error(("billing_anchor",), ErrorCode.INVALID_VALUE, bad.message)]
+    return []

@@ -1,0 +1,50 @@
+"""Quote inputs: a plan, draft contract terms and projected usage over some periods."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import strawberry
+
+from pricing_graph.api.catalog.enums import BillingAnchor, BillingInterval
+from pricing_graph.api.catalog.inputs import DimensionValueInput
+from pricing_graph.api.contracts.inputs import (
+    CommitmentInput,
+    ContractSettingsInput,
+    CreditGrantInput,
+    PriceAdjustmentInput,
+)
+
+MAX_PERIODS = 120
+
+
+@strawberry.input(
+    description="Projected usage of one metric (and dimension group) per billing period: "
+    "a constant `quantity`, optionally growing by `growthPercent` a period; or a "
+    "`perPeriod` list; or, for PERCENTAGE prices, `transactionCount` transactions of "
+    "`averageAmount`."
+)
+class ProjectedUsageInput:
+    metric_key: str
+    dimensions: list[DimensionValueInput] | None = None
+    quantity: Decimal | None = None
+    growth_percent: Decimal | None = None
+    per_period: list[Decimal] | None = None
+    transaction_count: int | None = None
+    average_amount: Decimal | None = None
+
+
+@strawberry.input(description="What a deal would cost: the same terms createContract takes.")
+class QuoteInput:
+    plan_id: strawberry.ID
+    start_date: date
+    periods: int = strawberry.field(description=f"Billing periods to price, 1 to {MAX_PERIODS}.")
+    usage: list[ProjectedUsageInput]
+    end_date: date | None = None
+    billing_interval: BillingInterval | None = None
+    billing_anchor: BillingAnchor | None = None
+    settings: ContractSettingsInput | None = None
+    adjustments: list[PriceAdjustmentInput] = strawberry.field(default_factory=list)
+    credit_grants: list[CreditGrantInput] = strawberry.field(default_factory=list)
+    commitments: list[CommitmentInput] = strawberry.field(default_factory=list)

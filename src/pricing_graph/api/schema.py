@@ -16,18 +16,19 @@ from pricing_graph.api.contracts.queries import ContractQuery
 from pricing_graph.api.errors import PublicErrors
 from pricing_graph.api.node import NodeQuery
 from pricing_graph.api.quotes.queries import QuoteQuery
+from pricing_graph.api.quotes.saved import SavedQuoteMutation, SavedQuoteQuery
 from pricing_graph.api.rating.queries import RatingQuery
 from pricing_graph.api.scalars import schema_config
 from pricing_graph.api.usage.mutations import UsageMutation
 
 
 @strawberry.type
-class Query(NodeQuery, CatalogQuery, ContractQuery, RatingQuery, QuoteQuery):
+class Query(NodeQuery, CatalogQuery, ContractQuery, RatingQuery, QuoteQuery, SavedQuoteQuery):
     pass
 
 
 @strawberry.type
-class Mutation(CatalogMutation, ContractMutation, UsageMutation):
+class Mutation(CatalogMutation, ContractMutation, UsageMutation, SavedQuoteMutation):
     pass
 
 

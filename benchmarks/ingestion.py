@@ -19,7 +19,6 @@ import statistics
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -27,8 +26,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-import asyncpg
 import httpx
+from _scratch import scratch_database
 
 from pricing_graph.api.context import Context, Database
 from pricing_graph.api.schema import schema
@@ -37,7 +36,6 @@ from pricing_graph.settings import Settings
 from pricing_graph.store.catalog import MetricRow, ProductRow
 from pricing_graph.store.contracts import ContractRow, CustomerRow
 from pricing_graph.store.engine import make_engine, make_session_factory
-from pricing_graph.store.migrate import upgrade
 
 HOST = os.environ.get("PRICING_GRAPH_TEST_PG_HOST", "127.0.0.1")
 PORT = int(os.environ.get("PRICING_GRAPH_TEST_PG_PORT", "5432"))
@@ -53,27 +51,6 @@ mutation Ingest($events: [UsageEventInput!]!) {
   ingestUsage(events: $events) { accepted duplicates rejected unbilled errors { code } }
 }
 """
-
-
-async def _admin_user() -> str | None:
-    for user in ("postgres", "root"):
-        try:
-            connection = await asyncpg.connect(
-                host=HOST, port=PORT, user=user, database="test", timeout=3
-            )
-        except Exception:
-            continue
-        await connection.close()
-        return user
-    return None
-
-
-async def _admin(user: str, statement: str) -> None:
-    connection = await asyncpg.connect(host=HOST, port=PORT, user=user, database="test")
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
 
 
 async def _seed(database: Database) -> None:
@@ -248,18 +225,9 @@ async def _run(url: str) -> None:
 
 
 def main() -> None:
-    user = asyncio.run(_admin_user())
-    if user is None:
-        print(f"SKIP: PostgreSQL at {HOST}:{PORT} is unreachable (users postgres, root)")
-        return
-    name = f"pricing_graph_bench_ingest_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_admin(user, f'CREATE DATABASE "{name}"'))
-    try:
-        url = f"postgresql+asyncpg://{user}@{HOST}:{PORT}/{name}"
-        upgrade(url)
-        asyncio.run(_run(url))
-    finally:
-        asyncio.run(_admin(user, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with scratch_database("ingest") as db:
+        if db is not None:
+            asyncio.run(_run(db.url))
 
 
 if __name__ == "__main__":

@@ -16,19 +16,17 @@ import os
 import statistics
 import sys
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-import asyncpg
+from _scratch import Scratch, scratch_database
 
 from pricing_graph.api.context import Context, Database
 from pricing_graph.api.schema import schema
 from pricing_graph.demo.seed import seed_database
 from pricing_graph.store.engine import make_engine, make_session_factory
-from pricing_graph.store.migrate import upgrade
 from pricing_graph.store.usage_repo import group_key
 
 HOST = os.environ.get("PRICING_GRAPH_TEST_PG_HOST", "127.0.0.1")
@@ -67,17 +65,6 @@ FROM generate_series(1, $5::int) AS g
 """
 
 
-async def _admin_user() -> str | None:
-    for user in ("postgres", "root"):
-        try:
-            connection = await asyncpg.connect(host=HOST, port=PORT, user=user, database="test")
-        except Exception:
-            continue
-        await connection.close()
-        return user
-    return None
-
-
 async def _execute(database: Database, query: str, **variables: Any) -> dict[str, Any]:
     result = await schema.execute(query, variable_values=variables, context_value=Context(database))
     assert result.errors is None, result.errors
@@ -85,27 +72,17 @@ async def _execute(database: Database, query: str, **variables: Any) -> dict[str
     return result.data
 
 
-async def main() -> int:
-    user = await _admin_user()
-    if user is None:
-        print(f"skipped: PostgreSQL at {HOST}:{PORT} is unreachable")
-        return 0
-    name = f"pricing_graph_bench_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(host=HOST, port=PORT, user=user, database="test")
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    url = f"postgresql+asyncpg://{user}@{HOST}:{PORT}/{name}"
+async def _run(db: Scratch) -> None:
+    engine = make_engine(db.url)
+    database = Database(engine=engine, sessions=make_session_factory(engine))
     try:
-        await asyncio.to_thread(upgrade, url)
-        engine = make_engine(url)
-        database = Database(engine=engine, sessions=make_session_factory(engine))
         await seed_database(database)
         plan = (await _execute(database, '{ plan(key: "pro-plan") { id } }'))["plan"]["id"]
         customer = (await _execute(database, SETUP))["createCustomer"]["customer"]["id"]
-        contract = (await _execute(database, CONTRACT, customer=customer, plan=plan))[
-            "createContract"
-        ]["contract"]["id"]
+        created = await _execute(database, CONTRACT, customer=customer, plan=plan)
+        contract = created["createContract"]["contract"]["id"]
 
-        raw = await asyncpg.connect(host=HOST, port=PORT, user=user, database=name)
+        raw = await db.connect()
         customer_id = await raw.fetchval("SELECT id FROM customer WHERE external_id = 'bench'")
         metric_id = await raw.fetchval("SELECT id FROM billable_metric WHERE key = 'model_units'")
         started = time.perf_counter()
@@ -126,20 +103,23 @@ async def main() -> int:
             started = time.perf_counter()
             data = await _execute(database, PREVIEW, id=contract)
             timings.append(time.perf_counter() - started)
-        invoice = data["contract"]["invoicePreview"]
-        print(f"events loaded: {EVENTS:,} in {load_s:.1f} s")
-        print(f"invoice: subtotal {invoice['subtotal']}, lines {invoice['lines']}")
-        print(
-            f"invoice preview, 1,000,000 events, PostgreSQL, full GraphQL stack: median "
-            f"{statistics.median(timings) * 1000:.0f} ms over {RUNS} runs "
-            f"(min {min(timings) * 1000:.0f}, max {max(timings) * 1000:.0f}; target <= 1000 ms)"
-        )
-        await engine.dispose()
     finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
-    return 0
+        await engine.dispose()
+    invoice = data["contract"]["invoicePreview"]
+    print(f"events loaded: {EVENTS:,} in {load_s:.1f} s")
+    print(f"invoice: subtotal {invoice['subtotal']}, lines {invoice['lines']}")
+    print(
+        f"invoice preview, 1,000,000 events, PostgreSQL, full GraphQL stack: median "
+        f"{statistics.median(timings) * 1000:.0f} ms over {RUNS} runs "
+        f"(min {min(timings) * 1000:.0f}, max {max(timings) * 1000:.0f}; target <= 1000 ms)"
+    )
+
+
+def main() -> None:
+    with scratch_database("preview") as db:
+        if db is not None:
+            asyncio.run(_run(db))
 
 
 if __name__ == "__main__":
-    raise SystemExit(asyncio.run(main()))
+    main()

@@ -21,7 +21,6 @@ import os
 import statistics
 import sys
 import time
-import uuid
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,10 +28,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 import asyncpg
+from _scratch import scratch_database
 
 from pricing_graph.rating.models import Aggregation, Metric
 from pricing_graph.store.engine import make_engine, make_session_factory
-from pricing_graph.store.migrate import upgrade
 from pricing_graph.store.usage_repo import aggregate_usage
 
 HOST = os.environ.get("PRICING_GRAPH_TEST_PG_HOST", "127.0.0.1")
@@ -68,27 +67,6 @@ SELECT $1::int,
        now()
 FROM generate_series(0, $4::int - 1) AS g
 """
-
-
-async def _admin_user() -> str | None:
-    for user in ("postgres", "root"):
-        try:
-            connection = await asyncpg.connect(
-                host=HOST, port=PORT, user=user, database="test", timeout=3
-            )
-        except Exception:
-            continue
-        await connection.close()
-        return user
-    return None
-
-
-async def _admin(user: str, statement: str) -> None:
-    connection = await asyncpg.connect(host=HOST, port=PORT, user=user, database="test")
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
 
 
 async def _load(user: str, name: str) -> tuple[int, dict[int, Metric]]:
@@ -192,18 +170,9 @@ async def _run(user: str, name: str, url: str) -> None:
 
 
 def main() -> None:
-    user = asyncio.run(_admin_user())
-    if user is None:
-        print(f"SKIP: PostgreSQL at {HOST}:{PORT} is unreachable (users postgres, root)")
-        return
-    name = f"pricing_graph_bench_usage_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_admin(user, f'CREATE DATABASE "{name}"'))
-    try:
-        url = f"postgresql+asyncpg://{user}@{HOST}:{PORT}/{name}"
-        upgrade(url)
-        asyncio.run(_run(user, name, url))
-    finally:
-        asyncio.run(_admin(user, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with scratch_database("usage") as db:
+        if db is not None:
+            asyncio.run(_run(db.user, db.name, db.url))
 
 
 if __name__ == "__main__":

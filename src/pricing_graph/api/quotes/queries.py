@@ -26,6 +26,12 @@ def _months(interval: models.BillingInterval, periods: int) -> Decimal:
     return Decimal(periods * INTERVAL_MONTHS[interval])
 
 
+def _argument_error(error: UserError) -> UserError:
+    """comparePlans takes plain arguments: a field is `usage.0.quantity`, not `input.…`."""
+    field = error.field.removeprefix("input.") if error.field else error.field
+    return UserError(field=field, code=error.code, message=error.message)
+
+
 @strawberry.type
 class QuoteQuery:
     @strawberry.field(
@@ -64,7 +70,7 @@ class QuoteQuery:
         metric_keys = set().union(*(usage_metric_keys(p.plan) for p in loaded))
         projection = projection_from_input(usage, max(periods, 1), metric_keys, errors)
         if errors or not loaded:
-            return ComparisonPayload(plans=[], errors=errors)
+            return ComparisonPayload(plans=[], errors=[_argument_error(e) for e in errors])
         start = start_date or datetime.now(UTC).date().replace(day=1)
         try:
             ranked = compare_plans([p.plan for p in loaded], projection, periods, start)

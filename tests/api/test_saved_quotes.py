@@ -487,3 +487,15 @@ async def test_saved_quote_reads_by_id(database: Any) -> None:
         id=encode_id("SavedQuote", 99),
     )
     assert missing == {"savedQuote": None}
+
+
+async def test_a_saved_quote_is_a_node(database: Any) -> None:
+    ids = await seed(database)
+    quote_id = (await create_quote(database, for_prospect(ids)))["id"]
+    read = await execute(
+        database,
+        "query($id: ID!) { node(id: $id) {"
+        " __typename ... on SavedQuote { status currentRevision } } }",
+        id=quote_id,
+    )
+    assert read["node"] == {"__typename": "SavedQuote", "status": "DRAFT", "currentRevision": 1}

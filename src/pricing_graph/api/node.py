@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import strawberry
+from sqlmodel import select
 
 from pricing_graph.api.catalog.queries import argument_id
 from pricing_graph.api.catalog.types import (
@@ -15,6 +16,8 @@ from pricing_graph.api.catalog.types import (
     price_from_row,
 )
 from pricing_graph.api.contracts.types import Contract, Customer
+from pricing_graph.api.quotes.saved import SavedQuote
+from pricing_graph.store.quotes import SavedQuoteRow
 
 
 @strawberry.type
@@ -45,6 +48,9 @@ class NodeQuery:
         if type_name == "Contract":
             record = await loaders.contract_record_by_id.load(db_id)
             return Contract.from_row(record.contract) if record else None
+        if type_name == "SavedQuote":
+            quote = await info.context.read(select(SavedQuoteRow).where(SavedQuoteRow.id == db_id))
+            return SavedQuote.from_row(quote[0]) if quote else None
         if type_name == "Price":
             price = await loaders.price_by_id.load(db_id)
             if price is None:

@@ -34,7 +34,7 @@ from strawberry.scalars import JSON
 
 from pricing_graph.api.catalog.plan_input import text_errors
 from pricing_graph.api.catalog.queries import argument_id, page_of
-from pricing_graph.api.catalog.types import ContextInfo
+from pricing_graph.api.catalog.types import ContextInfo, Node
 from pricing_graph.api.context import Context
 from pricing_graph.api.contracts.inputs import IDEMPOTENCY
 from pricing_graph.api.contracts.mutations import open_contract, published_plan
@@ -154,8 +154,7 @@ class SavedQuoteRevision:
 
 
 @strawberry.type(description="A priced deal for a customer or a prospect, kept with its revisions.")
-class SavedQuote:
-    id: strawberry.ID
+class SavedQuote(Node):
     status: SavedQuoteStatus
     valid_until: date = strawberry.field(description="The last day it can be accepted.")
     prospect_name: str | None

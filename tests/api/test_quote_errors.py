@@ -387,3 +387,18 @@ async def test_compare_plans_with_a_malformed_product_id(database: Any) -> None:
     assert result.errors is not None
     assert [(e.extensions or {}).get("code") for e in result.errors] == ["INVALID_ID"]
     assert [(e.extensions or {}).get("field") for e in result.errors] == ["productId"]
+
+
+async def test_compare_plans_of_an_unknown_product_is_not_found(database: Any) -> None:
+    from pricing_graph.api.ids import encode_id
+
+    data = await execute(
+        database,
+        """query($p: ID!) { comparePlans(productId: $p, usage: []) {
+             plans { planKey } errors { field code } } }""",
+        p=encode_id("Product", 999),
+    )
+    assert data["comparePlans"] == {
+        "plans": [],
+        "errors": [{"field": "productId", "code": "NOT_FOUND"}],
+    }

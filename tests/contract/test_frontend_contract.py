@@ -117,7 +117,7 @@ async def test_pricing_page_operations_return_the_expected_json(database: Any) -
         assert result.errors is None, (path.name, [error.formatted for error in result.errors])
         actual[path.name] = result.data
         expected[path.name] = case["data"]
-    assert len(actual) == 16
+    assert len(actual) == 18
     assert actual == expected
 
 

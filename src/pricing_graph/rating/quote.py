@@ -113,8 +113,11 @@ def _quote(
                 list_total += _list_price_total(c, inv)
         else:
             list_total = _total(_run(lc, usage, periods))
+    # Sums start at the unit's zero ("0.00" in USD), so an empty or exhausted one reads
+    # like an amount.
+    zero = ZERO.quantize(c.quantum)
     used: dict[str, Decimal] = {}
-    trial = ZERO
+    trial = zero
     for inv in invoices:
         for app in inv.credits_applied:
             if app.grant_key == TRIAL_KEY:
@@ -128,12 +131,13 @@ def _quote(
     for g in c.grants:
         if g.effective >= last_end:
             continue
-        u = used.get(g.key, ZERO)
-        x = expired.get(g.key, ZERO)
+        u = zero + used.get(g.key, ZERO)
+        x = zero + expired.get(g.key, ZERO)
         left = final.remaining_of(g.key)
-        summaries.append(CreditSummary(g.key, g.amount, u, x, g.amount if left is None else left))
-    credits_used = sum((s.used for s in summaries), ZERO)
-    breakage = sum((s.expired for s in summaries), ZERO)
+        remaining = zero + (g.amount if left is None else left)
+        summaries.append(CreditSummary(g.key, g.amount, u, x, remaining))
+    credits_used = sum((s.used for s in summaries), zero)
+    breakage = sum((s.expired for s in summaries), zero)
     return Quote(
         plan_key=c.plan.key,
         plan_version=c.plan.version,

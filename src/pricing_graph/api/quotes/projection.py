@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from decimal import Decimal
 
-from pricing_graph.api.errors import ErrorCode, UserError, user_error
+from pricing_graph.api.errors import ErrorCode, UserError, camel, user_error
 from pricing_graph.api.quotes.inputs import ProjectedUsageInput
 from pricing_graph.rating import MetricUsage, UsageProjection, UsageSnapshot
 from pricing_graph.rating.usage import group_of
@@ -64,7 +64,7 @@ def _entries(
                 path,
                 ErrorCode.INVALID_VALUE,
                 "give one of quantity, perPeriod or transactionCount "
-                f"(got {', '.join(given) or 'none'})",
+                f"(got {', '.join(camel(name) for name in given) or 'none'})",
             )
         )
         return []

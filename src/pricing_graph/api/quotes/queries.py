@@ -61,6 +61,10 @@ class QuoteQuery:
             )
         product = argument_id(product_id, "Product", "productId")[1]
         loaders = info.context.loaders
+        if await loaders.product_by_id.load(product) is None:
+            errors.append(
+                UserError(field="productId", code=ErrorCode.NOT_FOUND, message="no such product")
+            )
         rows = [
             row
             for row in await loaders.plans_by_product_id.load(product)

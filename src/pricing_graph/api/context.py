@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from pricing_graph.api.loaders import Loaders
+from pricing_graph.api.loaders.catalog import PlanCache
 from pricing_graph.settings import Settings
 
 
@@ -20,6 +21,9 @@ class Database:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     settings: Settings = field(default_factory=Settings)
+    # Published plan versions never change, so their domain values are kept per database
+    # for the life of the process (see DomainPlanByIdLoader).
+    plans: PlanCache = field(default_factory=PlanCache)
 
 
 class Context:
@@ -35,7 +39,7 @@ class Context:
         self.scopes = scopes  # what the caller's API key allows; anonymous: none
         self._lock = asyncio.Lock()
         self._session: AsyncSession | None = None
-        self.loaders = Loaders(self.read, self.reader)
+        self.loaders = Loaders(self.read, self.reader, database.plans)
 
     async def read(self, statement: Any) -> Sequence[Any]:
         async with self.reader() as session:
@@ -56,7 +60,7 @@ class Context:
             await self._close_reader()
             async with self.database.sessions() as session, session.begin():
                 yield session
-            self.loaders = Loaders(self.read, self.reader)
+            self.loaders = Loaders(self.read, self.reader, self.database.plans)
 
     async def close(self) -> None:
         async with self._lock:

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import strawberry
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 
 from pricing_graph.api.catalog.mutations import CatalogMutation
 from pricing_graph.api.catalog.queries import CatalogQuery
@@ -53,7 +53,12 @@ def build_schema() -> strawberry.Schema:
         mutation=Mutation,
         types=list(CATALOG_TYPES),
         config=schema_config(),
-        extensions=[PublicErrors, CloseReadSession],
+        extensions=[
+            PublicErrors,
+            CloseReadSession,
+            lambda: ParserCache(maxsize=256),
+            lambda: ValidationCache(maxsize=256),
+        ],
     )
 
 

@@ -9,6 +9,7 @@ from pricing_graph.api.loaders.catalog import (
     DomainPlanByIdLoader,
     MetricByIdLoader,
     PlanByIdLoader,
+    PlanCache,
     PlansByProductIdLoader,
     PriceByIdLoader,
     PricesByRampIdLoader,
@@ -32,6 +33,7 @@ from pricing_graph.api.loaders.usage import SessionOpener, UsageByRequestLoader
 class Loaders:
     read: Reader
     reader: SessionOpener
+    plan_cache: PlanCache
     product_by_id: ProductByIdLoader = field(init=False)
     plan_by_id: PlanByIdLoader = field(init=False)
     metric_by_id: MetricByIdLoader = field(init=False)
@@ -62,7 +64,7 @@ class Loaders:
         self.rates_by_price_id = RatesByPriceIdLoader(self.read)
         self.tiers_by_rate_id = TiersByRateIdLoader(self.read)
         self.usage_limits_by_plan_id = UsageLimitsByPlanIdLoader(self.read)
-        self.domain_plan_by_id = DomainPlanByIdLoader(self.read)
+        self.domain_plan_by_id = DomainPlanByIdLoader(self.read, self.plan_cache)
         self.usage_by_request = UsageByRequestLoader(self.reader)
         self.customer_by_id = CustomerByIdLoader(self.read)
         self.contracts_by_customer_id = ContractsByCustomerIdLoader(self.read)

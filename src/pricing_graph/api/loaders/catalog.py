@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
+from sqlmodel import col, select
 from strawberry.dataloader import DataLoader
 
 from pricing_graph.api.loaders.base import Reader, RowByIdLoader, RowsByParentLoader
@@ -71,13 +73,43 @@ class UsageLimitsByPlanIdLoader(RowsByParentLoader[UsageLimitRow]):
     parent = "plan_id"
 
 
-class DomainPlanByIdLoader(DataLoader[int, LoadedPlan | None]):
-    """Whole plans as rating values (six statements per batch)."""
+class PlanCache:
+    """Domain values of plans that can no longer change (published or archived), by id.
 
-    def __init__(self, read: Reader) -> None:
+    Their content is immutable (only drafts are edited; a new version is a new plan), so
+    one load serves every later request; the row, which carries the status, is re-read."""
+
+    MAX_PLANS = 1000
+
+    def __init__(self) -> None:
+        self._plans: dict[int, LoadedPlan] = {}
+
+    def get(self, row: PlanRow) -> LoadedPlan | None:
+        found = self._plans.get(row.id or 0) if row.status != "DRAFT" else None
+        return replace(found, row=row) if found else None
+
+    def keep(self, loaded: LoadedPlan) -> None:
+        if loaded.row.status == "DRAFT" or loaded.row.id is None:
+            return
+        if len(self._plans) >= self.MAX_PLANS:
+            self._plans.clear()
+        self._plans[loaded.row.id] = loaded
+
+
+class DomainPlanByIdLoader(DataLoader[int, LoadedPlan | None]):
+    """Whole plans as rating values: one statement for the rows, and six more for the
+    plans not cached yet."""
+
+    def __init__(self, read: Reader, cache: PlanCache) -> None:
         super().__init__(load_fn=self._load)
         self._read = read
+        self._cache = cache
 
     async def _load(self, ids: Sequence[int]) -> list[LoadedPlan | None]:
-        plans = await load_plans(self._read, ids)
+        rows = await self._read(select(PlanRow).where(col(PlanRow.id).in_(ids)))
+        plans = {row.id: cached for row in rows if (cached := self._cache.get(row))}
+        missing = [row.id for row in rows if row.id not in plans]
+        for plan_id, loaded in (await load_plans(self._read, missing)).items():
+            self._cache.keep(loaded)
+            plans[plan_id] = loaded
         return [plans.get(i) for i in ids]

@@ -294,7 +294,7 @@ async def test_the_stored_result_is_the_quote_as_priced(database: Any) -> None:
     assert stored["total"] == "11667.01"
     assert stored["credits"] == [
         {"grantKey": "welcome", "granted": "250.00", "used": "250.00", "expired": "0.00",
-         "remaining": "0"}
+         "remaining": "0.00"}
     ]  # fmt: skip
 
 

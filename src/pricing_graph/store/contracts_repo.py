@@ -50,15 +50,20 @@ class ContractRecord:
     commitments: tuple[CommitmentRow, ...]
 
     def plan_id_on(self, day: date) -> int:
-        plan: ContractPlanRow = _in_force(self.plans, day)
+        plan: ContractPlanRow = in_force(self.plans, day)
         return plan.plan_id
 
     def terms_on(self, day: date) -> ContractTerms:
         """The terms the rating core applies to a period starting on `day`."""
-        return to_terms(self.contract, _in_force(self.settings, day), self)
+        return to_terms(self.contract, self.settings_on(day), self)
+
+    def settings_on(self, day: date) -> ContractSettingsRow:
+        settings: ContractSettingsRow = in_force(self.settings, day)
+        return settings
 
 
-def _in_force(rows: Sequence[Any], day: date) -> Any:
+def in_force(rows: Sequence[Any], day: date) -> Any:
+    """The last of these dated rows (ordered by `effective_from`) in force on `day`."""
     current = rows[0]
     for row in rows:
         if row.effective_from <= day:

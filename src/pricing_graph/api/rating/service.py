@@ -27,7 +27,6 @@ from pricing_graph.rating.calendar import BillingCalendar, Period
 from pricing_graph.rating.models import ZERO
 from pricing_graph.rating.usage import Group
 from pricing_graph.store.catalog_repo import LoadedPlan
-from pricing_graph.store.contracts import ContractSettingsRow
 from pricing_graph.store.contracts_repo import ContractRecord, to_terms
 from pricing_graph.store.usage_repo import UsageRequest
 
@@ -51,8 +50,7 @@ class ContractRating:
         return self.plans[self.record.plan_id_on(period.start)].plan
 
     def terms_for(self, period: Period) -> ContractTerms:
-        settings: ContractSettingsRow = _in_force(self.record.settings, period.start)
-        return self.terms_by_settings[settings.id]
+        return self.terms_by_settings[self.record.settings_on(period.start).id]
 
     def current_index(self, today: date | None = None) -> int:
         """The period containing `today`, clipped to the contract's first and last."""
@@ -81,14 +79,6 @@ class ContractRating:
                     if any(rate.model in DETAIL_MODELS for rate in rates):
                         detail.add(metric_id)
         return metrics, detail
-
-
-def _in_force(rows: Sequence[ContractSettingsRow], day: date) -> ContractSettingsRow:
-    current = rows[0]
-    for row in rows:
-        if row.effective_from <= day:
-            current = row
-    return current
 
 
 async def load_rating(context: Context, record: ContractRecord) -> ContractRating:

@@ -57,14 +57,6 @@ class PlanListing:
     usage_limits: tuple[UsageLimitSpec, ...] = field(default=())
 
 
-async def metric_ids_by_key(session: AsyncSession, keys: Iterable[str]) -> dict[str, int]:
-    wanted = set(keys)
-    if not wanted:
-        return {}
-    rows = await session.exec(select(MetricRow).where(col(MetricRow.key).in_(wanted)))
-    return {row.key: row.id for row in rows if row.id is not None}
-
-
 async def insert_plan(
     session: AsyncSession,
     *,

@@ -251,8 +251,8 @@ async def open_contract(
         product_id=plan_row.product_id,
         start_date=given.start_date,
         end_date=given.end_date,
-        billing_interval=terms.overrides.billing_interval.value,  # type: ignore[union-attr]
-        billing_anchor=terms.overrides.billing_anchor.value,  # type: ignore[union-attr]
+        billing_interval=(given.billing_interval or plan.billing_interval).value,
+        billing_anchor=(given.billing_anchor or plan.billing_anchor).value,
     )
     session.add(contract)
     await session.flush()

@@ -26,6 +26,7 @@ from pricing_graph.api.loaders.contracts import (
     ContractsByCustomerIdLoader,
     CustomerByIdLoader,
 )
+from pricing_graph.api.loaders.quotes import RevisionsByQuoteIdLoader
 from pricing_graph.api.loaders.usage import SessionOpener, UsageByRequestLoader
 
 
@@ -47,6 +48,7 @@ class Loaders:
     usage_limits_by_plan_id: UsageLimitsByPlanIdLoader = field(init=False)
     domain_plan_by_id: DomainPlanByIdLoader = field(init=False)
     usage_by_request: UsageByRequestLoader = field(init=False)
+    revisions_by_quote_id: RevisionsByQuoteIdLoader = field(init=False)
     customer_by_id: CustomerByIdLoader = field(init=False)
     contracts_by_customer_id: ContractsByCustomerIdLoader = field(init=False)
     contract_record_by_id: ContractRecordByIdLoader = field(init=False)
@@ -66,6 +68,7 @@ class Loaders:
         self.usage_limits_by_plan_id = UsageLimitsByPlanIdLoader(self.read)
         self.domain_plan_by_id = DomainPlanByIdLoader(self.read, self.plan_cache)
         self.usage_by_request = UsageByRequestLoader(self.reader)
+        self.revisions_by_quote_id = RevisionsByQuoteIdLoader(self.read)
         self.customer_by_id = CustomerByIdLoader(self.read)
         self.contracts_by_customer_id = ContractsByCustomerIdLoader(self.read)
         self.contract_record_by_id = ContractRecordByIdLoader(self.read)

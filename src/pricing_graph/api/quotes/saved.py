@@ -42,7 +42,6 @@ from pricing_graph.api.contracts.types import Contract, Customer
 from pricing_graph.api.errors import ErrorCode, RefusedError, UserError, camel, user_error
 from pricing_graph.api.idempotency import idempotent_write
 from pricing_graph.api.ids import encode_id
-from pricing_graph.api.loaders.base import RowsByParentLoader
 from pricing_graph.api.pagination import Connection
 from pricing_graph.api.quotes.inputs import QuoteInput
 from pricing_graph.api.quotes.service import price_quote
@@ -117,22 +116,6 @@ class SavedQuoteStatus(Enum):
     ACCEPTED = "ACCEPTED"
 
 
-class RevisionsByQuoteIdLoader(RowsByParentLoader[SavedQuoteRevisionRow]):
-    model = SavedQuoteRevisionRow
-    parent = "quote_id"
-    order_by = ("revision",)
-
-
-def _revisions(context: Context) -> RevisionsByQuoteIdLoader:
-    """The request's revision loader, renewed with the context's loaders after a write."""
-    cached = getattr(context, "_saved_quote_revisions", None)
-    if cached is None or cached[0] is not context.loaders:
-        cached = (context.loaders, RevisionsByQuoteIdLoader(context.read))
-        context._saved_quote_revisions = cached  # type: ignore[attr-defined]
-    loader: RevisionsByQuoteIdLoader = cached[1]
-    return loader
-
-
 @strawberry.type(description="One version of a saved quote: what was sent, and its price.")
 class SavedQuoteRevision:
     revision: int
@@ -193,7 +176,7 @@ class SavedQuote(Node):
     @strawberry.field(description="Every revision, oldest first.")
     async def revisions(self, info: ContextInfo) -> list[SavedQuoteRevision]:
         assert self.row.id is not None
-        rows = await _revisions(info.context).load(self.row.id)
+        rows = await info.context.loaders.revisions_by_quote_id.load(self.row.id)
         return [SavedQuoteRevision.from_row(row) for row in rows]
 
     @strawberry.field(description="One revision by number (default: the current one).")

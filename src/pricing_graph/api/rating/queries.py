@@ -26,7 +26,7 @@ from pricing_graph.api.rating.service import (
 from pricing_graph.api.rating.types import CostEstimate, InvoicePreview, UsageStatus
 from pricing_graph.rating import BillingState, RatingError, models, preview_invoice
 from pricing_graph.rating import InvoicePreview as RatedInvoice
-from pricing_graph.rating.usage import Group, group_of
+from pricing_graph.rating.usage import Group, UsageSnapshot, group_of
 from pricing_graph.store.contracts import ContractRow
 
 MAX_UPCOMING = 24
@@ -124,10 +124,10 @@ async def usage_status(root: HasContractRow, info: ContextInfo) -> list[UsageSta
     return statuses
 
 
-def _used_by_metric(snapshot: object, rating: ContractRating) -> dict[str, Decimal]:
+def _used_by_metric(snapshot: UsageSnapshot, rating: ContractRating) -> dict[str, Decimal]:
     metrics = {m.key: m for m in rating.metrics()[0].values()}
     used: dict[str, Decimal] = {}
-    for entry in getattr(snapshot, "usage", ()):
+    for entry in snapshot.usage:
         metric = metrics.get(entry.metric_key)
         previous = used.get(entry.metric_key)
         if previous is None:

@@ -34,6 +34,7 @@ lint: install-dev
 	$(BIN)/ruff check src tests benchmarks migrations
 	$(BIN)/ruff format --check src tests benchmarks migrations
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 schema: install  ## re-export schema.graphql from the code
 	$(BIN)/pricing-graph export-schema --output schema.graphql

@@ -32,6 +32,7 @@ from _scratch import scratch_database
 from pricing_graph.api.context import Context, Database
 from pricing_graph.api.schema import schema
 from pricing_graph.app import create_app
+from pricing_graph.services.actor import SYSTEM
 from pricing_graph.settings import Settings
 from pricing_graph.store.catalog import MetricRow, ProductRow
 from pricing_graph.store.contracts import ContractRow, CustomerRow
@@ -99,12 +100,18 @@ def _batch(number: int) -> list[dict[str, Any]]:
     ]
 
 
+# The bulk endpoint needs a key that may ingest (issue 9): an admin key of
+# PRICING_GRAPH_API_KEYS, for the in-process app and the served one alike.
+BENCH_KEY = "bench-ingestion-admin-key"
+AUTHORIZATION = {"Authorization": f"Bearer {BENCH_KEY}"}
+
+
 async def _post(
     client: httpx.AsyncClient, events: list[dict[str, Any]]
 ) -> tuple[float, dict[str, Any]]:
     """The bulk endpoint, through the ASGI app in-process (JSON encoding included)."""
     started = time.perf_counter()
-    response = await client.post("/v1/usage/events", json={"events": events})
+    response = await client.post("/v1/usage/events", json={"events": events}, headers=AUTHORIZATION)
     elapsed = time.perf_counter() - started
     assert response.status_code == 200, response.text
     payload: dict[str, Any] = response.json()
@@ -114,7 +121,7 @@ async def _post(
 async def _send(database: Database, events: list[dict[str, Any]]) -> tuple[float, dict[str, Any]]:
     started = time.perf_counter()
     result = await schema.execute(
-        INGEST, variable_values={"events": events}, context_value=Context(database)
+        INGEST, variable_values={"events": events}, context_value=Context(database, actor=SYSTEM)
     )
     elapsed = time.perf_counter() - started
     assert result.errors is None and result.data is not None, result.errors
@@ -166,7 +173,12 @@ def _report(label: str, fresh: list[float], replays: list[float]) -> None:
 async def _over_http(url: str, workers: int) -> float:
     """Real HTTP to `pricing-graph serve --workers N` (uvicorn), IN_FLIGHT batches at once."""
     port = _free_port()
-    env = {**os.environ, "PRICING_GRAPH_DATABASE_URL": url, "PRICING_GRAPH_LOG_LEVEL": "warning"}
+    env = {
+        **os.environ,
+        "PRICING_GRAPH_DATABASE_URL": url,
+        "PRICING_GRAPH_LOG_LEVEL": "warning",
+        "PRICING_GRAPH_API_KEYS": f"{BENCH_KEY}:admin",
+    }
     command = [sys.executable, "-m", "pricing_graph.cli", "serve", "--port", str(port)]
     server = subprocess.Popen([*command, "--workers", str(workers)], env=env)
     base = f"http://127.0.0.1:{port}"
@@ -194,7 +206,7 @@ def _free_port() -> int:
 async def _run(url: str) -> None:
     engine = make_engine(url)
     database = Database(engine=engine, sessions=make_session_factory(engine))
-    app = create_app(Settings(database_url=url))
+    app = create_app(Settings(database_url=url, api_keys={BENCH_KEY: frozenset({"admin"})}))
     transport = httpx.ASGITransport(app=app)
     try:
         await _seed(database)

@@ -26,6 +26,7 @@ from _scratch import Scratch, scratch_database
 from pricing_graph.api.context import Context, Database
 from pricing_graph.api.schema import schema
 from pricing_graph.demo.seed import seed_database
+from pricing_graph.services.actor import SYSTEM
 from pricing_graph.store.engine import make_engine, make_session_factory
 from pricing_graph.store.usage_repo import group_key
 
@@ -66,7 +67,9 @@ FROM generate_series(1, $5::int) AS g
 
 
 async def _execute(database: Database, query: str, **variables: Any) -> dict[str, Any]:
-    result = await schema.execute(query, variable_values=variables, context_value=Context(database))
+    result = await schema.execute(
+        query, variable_values=variables, context_value=Context(database, actor=SYSTEM)
+    )
     assert result.errors is None, result.errors
     assert result.data is not None
     return result.data

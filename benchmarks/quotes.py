@@ -51,6 +51,7 @@ from pricing_graph.rating.terms import (
     PriceAdjustment,
     SettingOverrides,
 )
+from pricing_graph.services.actor import SYSTEM
 from pricing_graph.store.catalog_repo import load_plans, session_reader
 from pricing_graph.store.engine import make_engine, make_session_factory
 from pricing_graph.store.migrate import upgrade
@@ -220,7 +221,9 @@ def bench_plan(n: int, product_id: str) -> dict[str, Any]:
 
 
 async def run(database: Database, query: str, **variables: Any) -> dict[str, Any]:
-    result = await schema.execute(query, variable_values=variables, context_value=Context(database))
+    result = await schema.execute(
+        query, variable_values=variables, context_value=Context(database, actor=SYSTEM)
+    )
     assert result.errors is None, [e.formatted for e in result.errors]
     assert result.data is not None
     return result.data

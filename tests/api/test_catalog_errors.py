@@ -23,6 +23,7 @@ from pricing_graph.api.context import Context
 from pricing_graph.api.ids import encode_id
 from pricing_graph.api.schema import schema
 from pricing_graph.app import PricingGraphQL
+from pricing_graph.services.actor import SYSTEM
 from pricing_graph.store.schema import metadata
 
 ERRORS = "errors { field code message }"
@@ -704,7 +705,7 @@ async def test_malformed_document_is_an_error_not_an_exception(
     database: Any, document: str
 ) -> None:
     before = await row_counts(database)
-    result = await schema.execute(document, context_value=Context(database))
+    result = await schema.execute(document, context_value=Context(database, actor=SYSTEM))
     assert result.data is None
     assert result.errors and all(error.message for error in result.errors)
     assert await row_counts(database) == before

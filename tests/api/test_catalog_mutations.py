@@ -513,8 +513,9 @@ async def test_create_plan_reads_back_whole(database: Any) -> None:
     assert payload["plan"]["publishedAt"] is None
     assert await read_plan(database, payload["plan"]["id"]) == EXPECTED_PLAN
     after = await row_counts(database)
+    written = {**PLAN_ROWS, "audit_event": 1}  # and who created it, with the input
     assert {table: after[table] - before[table] for table in after} == {
-        table: PLAN_ROWS.get(table, 0) for table in after
+        table: written.get(table, 0) for table in after
     }
 
 
@@ -617,8 +618,9 @@ async def test_update_draft_replaces_ramps_and_keeps_omitted_fields(database: An
     }
     after = await row_counts(database)
     # the old tree is gone, not orphaned: 2 ramps/6 prices/3 rates/2 tiers -> 1/1/1/2
+    changed = {"pricing_ramp": -1, "price": -5, "price_rate": -2, "audit_event": 1}
     assert {table: after[table] - before[table] for table in after} == {
-        table: {"pricing_ramp": -1, "price": -5, "price_rate": -2}.get(table, 0) for table in after
+        table: changed.get(table, 0) for table in after
     }
 
 
@@ -652,7 +654,11 @@ async def test_update_draft_settings_only(database: Any) -> None:
         "visibility": "PRIVATE",
     }
     after = await row_counts(database)
-    assert after == {**before, "plan_usage_limit": before["plan_usage_limit"] - 1}
+    assert after == {
+        **before,
+        "plan_usage_limit": before["plan_usage_limit"] - 1,
+        "audit_event": before["audit_event"] + 1,
+    }
 
 
 async def test_publish_then_version_then_publish_archives_v1(database: Any) -> None:

@@ -566,6 +566,7 @@ async def test_amend_contract(database: Any) -> None:
         "contract_commitment": 1,
         "contract_settings": 1,
         "contract_amendment": 1,
+        "audit_event": 1,
     }
     read = await execute(database, READ_CONTRACT, id=contract["id"])
     assert read["node"] == amended

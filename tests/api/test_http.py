@@ -9,15 +9,23 @@ import httpx
 import pytest
 from tests.support.server import running_server
 
+# The catalog writes below need an admin key (issue 9): one of PRICING_GRAPH_API_KEYS.
+ADMIN_KEY = "http-test-admin-key"
+ADMIN = {"Authorization": f"Bearer {ADMIN_KEY}"}
+
 
 @pytest.fixture(scope="module")
 def server(module_database_url: str) -> Iterator[str]:
-    with running_server(module_database_url) as base:
-        yield base
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("PRICING_GRAPH_API_KEYS", f"{ADMIN_KEY}:admin")
+        with running_server(module_database_url) as base:
+            yield base
 
 
 def _post(base: str, query: str, **variables: Any) -> dict[str, Any]:
-    response = httpx.post(f"{base}/graphql", json={"query": query, "variables": variables})
+    response = httpx.post(
+        f"{base}/graphql", json={"query": query, "variables": variables}, headers=ADMIN
+    )
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body

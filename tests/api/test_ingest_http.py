@@ -11,6 +11,9 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from pricing_graph.app import create_app
+from pricing_graph.services import keys
+from pricing_graph.services.actor import Role
+from pricing_graph.services.unit_of_work import UnitOfWork
 from pricing_graph.settings import Settings
 from pricing_graph.store.catalog import MetricRow
 from pricing_graph.store.contracts import CustomerRow
@@ -31,11 +34,18 @@ async def client(database: Any, database_url: str) -> AsyncIterator[httpx.AsyncC
                 dimensions=["model"],
             )
         )
+    uow = UnitOfWork(database)
+    _, secret = await keys.create_key(uow, Role.ADMIN, name="ingest tests")
+    await uow.close()
     app = create_app(Settings(database_url=database_url))
     transport = httpx.ASGITransport(app=app)
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://test") as http,
+        httpx.AsyncClient(
+            transport=transport,
+            base_url="http://test",
+            headers={"Authorization": f"Bearer {secret}"},  # the endpoint needs a key
+        ) as http,
     ):
         yield http
 

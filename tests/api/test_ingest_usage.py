@@ -15,6 +15,7 @@ from tests.support.graphql import StatementCounter, execute
 
 from pricing_graph.api.context import Context, Database
 from pricing_graph.api.schema import schema
+from pricing_graph.services.actor import SYSTEM
 from pricing_graph.settings import Settings
 from pricing_graph.store.catalog import MetricRow, ProductRow
 from pricing_graph.store.contracts import ContractRow, CustomerRow
@@ -184,13 +185,18 @@ async def test_duplicates_inside_one_batch_count_once(db: Database) -> None:
         db,
         [
             event("a", value="1"),
-            event("a", value="2"),  # same customer and ID: a duplicate, not stored
+            event("a", value="2"),  # same customer and ID, another value: EVENT_ID_REUSED
             event("a", customerId="globex", timestamp=JAN_15),  # another customer's "a"
             event("b"),
             event("a", value="3"),
+            event("a", value="1.0"),  # the same event again: a duplicate, not stored
         ],
     )
-    assert counts(payload) == (3, 2, 0, 1)  # globex has no contract: unbilled
+    assert counts(payload) == (3, 1, 2, 1)  # globex has no contract: unbilled
+    assert [(e["index"], e["field"], e["code"]) for e in payload["errors"]] == [
+        (1, "events.1.eventId", "EVENT_ID_REUSED"),
+        (4, "events.4.eventId", "EVENT_ID_REUSED"),
+    ]
     rows = await stored(db)
     assert sorted((r.event_id, str(r.value)) for r in rows) == [
         ("a", "1"),
@@ -338,7 +344,7 @@ async def test_an_empty_batch_writes_nothing(db: Database) -> None:
     assert counts(await ingest(db, [])) == (0, 0, 0, 0)
 
 
-async def test_a_batch_takes_four_statements(db: Database) -> None:
+async def test_a_batch_takes_five_statements(db: Database) -> None:
     events = [
         event(f"e{i}", "tokens", value="0.1", customerId=("acme", "globex")[i % 2])
         for i in range(1000)
@@ -346,8 +352,10 @@ async def test_a_batch_takes_four_statements(db: Database) -> None:
     with StatementCounter(db) as counter:
         payload = await ingest(db, events)
     assert counts(payload) == (1000, 0, 0, 500)
-    # customers, metrics, one INSERT ... RETURNING for the 1,000 rows, contracts
-    assert counter.count == 4, counter.statements
+    # customers, metrics, one INSERT ... RETURNING for the 1,000 rows, contracts, and the
+    # batch's audit event
+    assert counter.count == 5, counter.statements
+    assert "audit_event" in counter.statements[-1]
 
 
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
@@ -356,7 +364,9 @@ async def test_concurrent_duplicates_are_stored_once(db: Database) -> None:
     variables = {"events": events}
     results = await asyncio.gather(
         *(
-            schema.execute(INGEST, variable_values=variables, context_value=Context(db))
+            schema.execute(
+                INGEST, variable_values=variables, context_value=Context(db, actor=SYSTEM)
+            )
             for _ in range(2)
         )
     )

@@ -20,6 +20,7 @@ from pricing_graph.api.context import Context
 from pricing_graph.api.ids import encode_id
 from pricing_graph.api.schema import schema
 from pricing_graph.demo.seed import seed_database
+from pricing_graph.services.actor import SYSTEM
 from pricing_graph.store.schema import metadata
 
 ERRORS = "errors { field code message }"
@@ -93,7 +94,7 @@ async def seeded(database: Any) -> dict[str, str]:
 
 async def quote_errors(database: Any, given: Input) -> list[tuple[str | None, str]]:
     result = await schema.execute(
-        QUOTE, variable_values={"input": given}, context_value=Context(database)
+        QUOTE, variable_values={"input": given}, context_value=Context(database, actor=SYSTEM)
     )
     assert result.errors is None, [e.formatted for e in result.errors]
     assert result.data is not None
@@ -382,7 +383,7 @@ async def test_compare_plans_with_a_malformed_product_id(database: Any) -> None:
     result = await schema.execute(
         COMPARE,
         variable_values={"productId": "nope", "usage": [], "periods": 12},
-        context_value=Context(database),
+        context_value=Context(database, actor=SYSTEM),
     )
     assert result.errors is not None
     assert [(e.extensions or {}).get("code") for e in result.errors] == ["INVALID_ID"]

@@ -546,11 +546,16 @@ async def test_a_draft_plan_is_quoted_for_sales_only(database: Any) -> None:
     await seed_database(database)
     draft_id = await draft_of_pro(database)
     given = {"planId": draft_id, **DRAFT_QUOTE}
+    # Outside the public price book a draft answers exactly as a missing plan (issue 9).
     anonymous = await run_quote(database, given)
     assert anonymous["quote"] is None
-    assert [(e["field"], e["code"]) for e in anonymous["errors"]] == [("input.planId", "FORBIDDEN")]
+    assert [(e["field"], e["code"]) for e in anonymous["errors"]] == [("input.planId", "NOT_FOUND")]
     partner = await run_quote(database, given, scopes={"partner"})
-    assert [(e["field"], e["code"]) for e in partner["errors"]] == [("input.planId", "FORBIDDEN")]
+    assert [(e["field"], e["code"]) for e in partner["errors"]] == [("input.planId", "NOT_FOUND")]
+    # An admin key of PRICING_GRAPH_API_KEYS without the sales scope sees drafts but may
+    # not price them.
+    admin = await run_quote(database, given, scopes={"admin"})
+    assert [(e["field"], e["code"]) for e in admin["errors"]] == [("input.planId", "FORBIDDEN")]
     sales = await run_quote(database, given, scopes={"sales"})
     assert sales["errors"] == []
     # 2,000 K output tokens x $0.003 = $6.00 a month, on version 2.
@@ -571,11 +576,15 @@ async def test_the_sales_scope_comes_from_the_api_key(database_url: str) -> None
         draft_id = await draft_of_pro(database)
         transport = httpx.ASGITransport(app=PricingGraphQL(database))
         body = {"query": QUOTE, "variables": {"input": {"planId": draft_id, **DRAFT_QUOTE}}}
-        answers = {}
+        answers: dict[str | None, Any] = {}
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             for key in ("sales-key", "other", "unknown", None):
                 headers = {"authorization": f"Bearer {key}"} if key else {}
                 response = await client.post("/graphql", json=body, headers=headers)
+                if key == "unknown":  # a key that names no key is refused whole (issue 9)
+                    assert response.status_code == 401
+                    answers[key] = response.json()["errors"][0]["extensions"]["code"]
+                    continue
                 assert response.status_code == 200
                 payload = response.json()["data"]["quote"]
                 answers[key] = (
@@ -584,12 +593,12 @@ async def test_the_sales_scope_comes_from_the_api_key(database_url: str) -> None
                 )
     finally:
         await engine.dispose()
-    forbidden = (None, [("input.planId", "FORBIDDEN")])
+    hidden = (None, [("input.planId", "NOT_FOUND")])  # a draft is not in the public book
     assert answers == {
         "sales-key": ("12.00", []),
-        "other": forbidden,
-        "unknown": forbidden,
-        None: forbidden,
+        "other": hidden,
+        "unknown": "UNAUTHENTICATED",
+        None: hidden,
     }
 
 

@@ -151,9 +151,21 @@ async def test_a_draft_plan_needs_a_sales_key_and_cannot_be_signed(database: Any
     ids = await seed(database)
     draft = await _ok(database, CREATE_PLAN, input=pro_plan(ids["product_id"], key="pro-next"))
     given = for_prospect(ids, quote=deal(draft["plan"]["id"]))
-    assert await _refused(database, CREATE_QUOTE, input=given) == [
-        ("FORBIDDEN", "input.quote.planId")
-    ]
+    before = await row_counts(database)
+    for scopes, want in (
+        (frozenset(), [("FORBIDDEN", None)]),  # anonymous: no saved quotes at all
+        (frozenset({"partner"}), [("FORBIDDEN", None)]),
+        (frozenset({"admin"}), [("FORBIDDEN", "input.quote.planId")]),  # no sales scope
+    ):
+        refused = await schema.execute(
+            CREATE_QUOTE,
+            variable_values={"input": given},
+            context_value=Context(database, scopes),
+        )
+        assert refused.errors is None and refused.data is not None
+        assert refused.data["createQuote"]["savedQuote"] is None
+        assert _pairs(refused.data["createQuote"]) == want, scopes
+    assert await row_counts(database) == before
 
     sales = await schema.execute(
         CREATE_QUOTE,

@@ -6,6 +6,12 @@ database (`seed_database`: the catalog, Startup Inc, Acme Corp and Mega Enterpri
 contracts and usage) and must return exactly `data` with no errors. Queries share one
 seeded database per backend; a mutation case (IngestUsage) gets its own.
 
+Each folder runs as the consumer it describes, with the demo API key `seed_database`
+creates for it: the partner cases with the partner key of `acme-reseller` (it sees only its
+own customers, Acme Corp and Mega Enterprise); the checkout cases with the sales key (the
+merchant's own back end: it reads every customer's contracts, also Startup Inc's, which no
+partner owns).
+
 The operations select no IDs and no timestamps. Where a variable needs a contract ID, the
 case holds `"@contract:<customer externalId>/<plan key>"` and the test substitutes the ID
 of that customer's contract on that plan, looked up by the customer's external ID.
@@ -25,6 +31,9 @@ from tests.support.graphql import execute, execute_raw
 from pricing_graph.api.context import Context
 from pricing_graph.api.schema import schema
 from pricing_graph.demo.seed import seed_database
+from pricing_graph.services import keys
+from pricing_graph.services.actor import Actor, Role
+from pricing_graph.services.unit_of_work import UnitOfWork
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = ROOT / "frontend-contract"
@@ -32,6 +41,7 @@ CHECKOUT = CONTRACT / "checkout"
 PARTNER = CONTRACT / "partner"
 FOLDERS = (CHECKOUT, PARTNER)
 PLACEHOLDER = "@contract:"
+CONSUMERS = {CHECKOUT: Role.SALES, PARTNER: Role.PARTNER}  # whose demo key each folder uses
 
 CONTRACT_IDS = """
 query($externalId: String!) {
@@ -94,14 +104,31 @@ async def _variables(database: Any, given: Any) -> Any:
     return given
 
 
+async def _consumer(database: Any, folder: Path) -> Actor:
+    """The actor of the demo key of the folder's consumer, as a request bearing it gets."""
+    [demo] = [key for key in keys.DEMO_KEYS if key.role is CONSUMERS[folder]]
+    uow = UnitOfWork(database)
+    try:
+        actor = await keys.identify(uow, f"Bearer {demo.secret}")
+    finally:
+        await uow.close()
+    assert actor is not None and actor.role is CONSUMERS[folder], demo.name
+    return actor
+
+
 async def _run_case(database: Any, path: Path) -> tuple[dict[str, Any], Any]:
     case = _case(path)
-    query = (path.parent.parent / f"{case['operation']}.graphql").read_text()
-    result = await schema.execute(
-        query,
-        variable_values=await _variables(database, case["variables"]),
-        context_value=Context(database),
-    )
+    folder = path.parent.parent
+    query = (folder / f"{case['operation']}.graphql").read_text()
+    context = Context(database, actor=await _consumer(database, folder))
+    try:
+        result = await schema.execute(
+            query,
+            variable_values=await _variables(database, case["variables"]),
+            context_value=context,
+        )
+    finally:
+        await context.close()
     assert result.errors is None, (path.name, [error.formatted for error in result.errors])
     return case, result.data
 

@@ -23,6 +23,7 @@ from tests.support.graphql import execute
 from pricing_graph.api.context import Context
 from pricing_graph.api.schema import schema
 from pricing_graph.demo.seed import seed_database
+from pricing_graph.services.actor import Actor
 
 ROOT = Path(__file__).resolve().parents[2]
 FOLDER = ROOT / "frontend-contract" / "sales-quoting"
@@ -97,7 +98,8 @@ async def test_each_case_returns_the_expected_json(database: Any, path: Path) ->
     result = await schema.execute(
         (FOLDER / f"{case['operation']}.graphql").read_text(),
         variable_values=await _resolve(database, case["variables"]),
-        context_value=Context(database),
+        # The saved-quote lifecycle is the sales team's: a sales key.
+        context_value=Context(database, actor=Actor.from_scopes(frozenset({"sales"}))),
     )
     assert result.errors is None, [error.formatted for error in result.errors]
     assert result.data == case["data"]

@@ -8,18 +8,23 @@ from sqlalchemy import event
 
 from pricing_graph.api.context import Context, Database
 from pricing_graph.api.schema import schema
+from pricing_graph.services.actor import SYSTEM
 
 
 async def execute(database: Database, query: str, **variables: Any) -> dict[str, Any]:
     """Execute and return `data`; fail loudly with the errors if there are any."""
-    result = await schema.execute(query, variable_values=variables, context_value=Context(database))
+    result = await schema.execute(
+        query, variable_values=variables, context_value=Context(database, actor=SYSTEM)
+    )
     assert result.errors is None, [e.formatted for e in result.errors]
     assert result.data is not None
     return result.data
 
 
 async def execute_raw(database: Database, query: str, **variables: Any) -> Any:
-    return await schema.execute(query, variable_values=variables, context_value=Context(database))
+    return await schema.execute(
+        query, variable_values=variables, context_value=Context(database, actor=SYSTEM)
+    )
 
 
 class StatementCounter:

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
-from enum import Enum
 from typing import Any
 
 import strawberry
@@ -16,65 +14,16 @@ from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
 from pricing_graph.api.scalars import DecimalInputError
-from pricing_graph.rating.plan_checks import Path
+from pricing_graph.services.errors import DomainError, Problem, camel, field_path
+from pricing_graph.services.errors import ErrorCode as DomainErrorCode
 
 log = logging.getLogger("pricing_graph.api")
 
 
-@strawberry.enum(description="Why a request was refused; stable for programs to switch on.")
-class ErrorCode(Enum):
-    BATCH_TOO_LARGE = "BATCH_TOO_LARGE"
-    BOUNDED_LAST_TIER = "BOUNDED_LAST_TIER"
-    COMPOSITE_INVALID_TARGET = "COMPOSITE_INVALID_TARGET"
-    COMPOSITE_SELF_REFERENCE = "COMPOSITE_SELF_REFERENCE"
-    COMPOSITE_UNKNOWN_PRICE = "COMPOSITE_UNKNOWN_PRICE"
-    CONFLICT = "CONFLICT"
-    CURRENCY_MISMATCH = "CURRENCY_MISMATCH"
-    DUPLICATE_KEY = "DUPLICATE_KEY"
-    DUPLICATE_MATCH = "DUPLICATE_MATCH"
-    FORBIDDEN = "FORBIDDEN"
-    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
-    INVALID_CURSOR = "INVALID_CURSOR"
-    INVALID_DATES = "INVALID_DATES"
-    INVALID_DECIMAL = "INVALID_DECIMAL"
-    INVALID_ID = "INVALID_ID"
-    INVALID_PLAN = "INVALID_PLAN"
-    INVALID_RANGE = "INVALID_RANGE"
-    INVALID_STATUS = "INVALID_STATUS"
-    INVALID_TERMS = "INVALID_TERMS"
-    INVALID_USAGE = "INVALID_USAGE"
-    INVALID_VALUE = "INVALID_VALUE"
-    LAST_RAMP_HAS_DURATION = "LAST_RAMP_HAS_DURATION"
-    MISSING_BILLING_STATE = "MISSING_BILLING_STATE"
-    MISSING_VALUE = "MISSING_VALUE"
-    NEGATIVE_VALUE = "NEGATIVE_VALUE"
-    NOT_FOUND = "NOT_FOUND"
-    NOT_PERIOD_BOUNDARY = "NOT_PERIOD_BOUNDARY"
-    NOT_POSITIVE = "NOT_POSITIVE"
-    OVERLAPPING_CONTRACT = "OVERLAPPING_CONTRACT"
-    PAGE_SIZE_TOO_LARGE = "PAGE_SIZE_TOO_LARGE"
-    PERIOD_OUT_OF_RANGE = "PERIOD_OUT_OF_RANGE"
-    PLAN_ARCHIVED = "PLAN_ARCHIVED"
-    PLAN_NOT_DRAFT = "PLAN_NOT_DRAFT"
-    PLAN_NOT_PUBLISHED = "PLAN_NOT_PUBLISHED"
-    PRODUCT_ARCHIVED = "PRODUCT_ARCHIVED"
-    QUOTE_ACCEPTED = "QUOTE_ACCEPTED"
-    QUOTE_EXPIRED = "QUOTE_EXPIRED"
-    QUOTE_NOT_APPROVED = "QUOTE_NOT_APPROVED"
-    QUOTE_NOT_DRAFT = "QUOTE_NOT_DRAFT"
-    QUOTE_VOIDED = "QUOTE_VOIDED"
-    RAMP_DURATION_REQUIRED = "RAMP_DURATION_REQUIRED"
-    REQUIRED = "REQUIRED"
-    TIERS_NOT_ASCENDING = "TIERS_NOT_ASCENDING"
-    TIER_GAP = "TIER_GAP"
-    TIER_OVERLAP = "TIER_OVERLAP"
-    TIMESTAMP_IN_FUTURE = "TIMESTAMP_IN_FUTURE"
-    UNBOUNDED_TIER_NOT_LAST = "UNBOUNDED_TIER_NOT_LAST"
-    UNKNOWN_CURRENCY = "UNKNOWN_CURRENCY"
-    UNKNOWN_CUSTOMER = "UNKNOWN_CUSTOMER"
-    UNKNOWN_DIMENSION = "UNKNOWN_DIMENSION"
-    UNKNOWN_METRIC = "UNKNOWN_METRIC"
-    UNKNOWN_PRICE = "UNKNOWN_PRICE"
+ErrorCode = DomainErrorCode
+strawberry.enum(
+    DomainErrorCode, description="Why a request was refused; stable for programs to switch on."
+)
 
 
 @strawberry.type(description="An expected failure: which input field, a stable code, and why.")
@@ -86,36 +35,26 @@ class UserError:
     message: str
 
 
-def camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
+def to_user_error(found: Problem) -> UserError:
+    return UserError(field=found.field, code=found.code, message=found.message)
 
 
-def field_path(path: Path, root: str = "input") -> str:
-    return ".".join([root, *(camel(p) if isinstance(p, str) else str(p) for p in path)])
-
-
-def user_error(path: Path | None, code: str | ErrorCode, message: str) -> UserError:
-    return UserError(
-        field=None if path is None else field_path(path),
-        code=code if isinstance(code, ErrorCode) else ErrorCode(code),
-        message=message,
-    )
-
-
-class RefusedError(Exception):
-    """Raised inside a write to abandon the transaction and report these errors instead."""
-
-    def __init__(self, errors: Sequence[UserError]) -> None:
-        super().__init__("; ".join(e.message for e in errors))
-        self.errors = list(errors)
+def user_errors(refused: DomainError) -> list[UserError]:
+    """A service's refusal as payload errors."""
+    return [to_user_error(p) for p in refused.problems]
 
 
 class PublicError(GraphQLError):
     """A query argument we refuse, shown to the caller with a code and the argument's name."""
 
-    def __init__(self, code: ErrorCode, field: str, message: str) -> None:
+    def __init__(self, code: ErrorCode, field: str | None, message: str) -> None:
         super().__init__(message, extensions={"code": code.value, "field": field})
+
+    @classmethod
+    def of(cls, refused: DomainError) -> PublicError:
+        """A service's refusal of a read: the field resolves to null with this error."""
+        first = refused.problems[0]
+        return cls(first.code, first.field, first.message)
 
 
 _VARIABLE_PATH = re.compile(r"Variable '\$(\w+)' has invalid value at (\S*?):")
@@ -160,3 +99,6 @@ class PublicErrors(MaskErrors):
         super()._process_result(result)
         if result.errors:
             result.errors = [_with_code(error) for error in result.errors]
+
+
+__all__ = ["camel", "field_path"]

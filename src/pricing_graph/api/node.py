@@ -1,11 +1,16 @@
-"""Relay `node(id:)`: any object by its global ID, whatever its domain."""
+"""Relay `node(id:)`: any object by its global ID, whatever its domain.
+
+Each type answers under its own "node:<Type>" rule of the access policy, checked by the
+service that reads it: another partner's Customer or Contract is null, and so, for callers
+without a sales or admin key, is a Plan, PricingRamp or Price outside the public price book.
+A type the caller may not read at all is null with a FORBIDDEN error.
+"""
 
 from __future__ import annotations
 
 import strawberry
-from sqlmodel import select
 
-from pricing_graph.api.catalog.queries import argument_id
+from pricing_graph.api.catalog.queries import argument_id, served
 from pricing_graph.api.catalog.types import (
     ContextInfo,
     Metric,
@@ -17,6 +22,9 @@ from pricing_graph.api.catalog.types import (
 )
 from pricing_graph.api.contracts.types import Contract, Customer
 from pricing_graph.api.quotes.saved import SavedQuote
+from pricing_graph.services import access, catalog, contracts, customers, quotes
+from pricing_graph.services.actor import Actor
+from pricing_graph.services.unit_of_work import UnitOfWork
 from pricing_graph.store.quotes import SavedQuoteRow
 
 
@@ -25,36 +33,68 @@ class NodeQuery:
     @strawberry.field(description="Any object by its global ID.")
     async def node(self, info: ContextInfo, id: strawberry.ID) -> Node | None:
         type_name, db_id = argument_id(id, None)
-        loaders = info.context.loaders
+        context = info.context
+        uow, actor, loaders = context.uow, context.actor, context.loaders
         if type_name == "Product":
-            product = await loaders.product_by_id.load(db_id)
+            product = await served(
+                catalog.product_by_id(
+                    uow, actor, id, loaders.product_by_id.load, operation="node:Product"
+                )
+            )
             return Product.from_row(product) if product else None
         if type_name == "Metric":
-            metric = await loaders.metric_by_id.load(db_id)
+            metric = await served(catalog.metric_by_id(uow, actor, id, loaders.metric_by_id.load))
             return Metric.from_row(metric) if metric else None
         if type_name == "Plan":
-            plan = await loaders.plan_by_id.load(db_id)
+            plan = await served(
+                catalog.plan_by_id(uow, actor, id, loaders.plan_by_id.load, operation="node:Plan")
+            )
             return Plan.from_row(plan) if plan else None
         if type_name == "PricingRamp":
-            ramp = await loaders.ramp_by_id.load(db_id)
-            if ramp is None:
+            found = await served(
+                catalog.ramp_by_id(uow, actor, id, loaders.ramp_by_id.load, loaders.plan_by_id.load)
+            )
+            if found is None:
                 return None
-            plan = Plan.from_row(await loaders.plan_by_id.load(ramp.plan_id))
-            ramps: list[PricingRamp] = await plan.ramps(info)
+            ramps: list[PricingRamp] = await Plan.from_row(found[1]).ramps(info)
             return next((r for r in ramps if r.db_id == db_id), None)
+        if type_name == "Price":
+            priced = await served(
+                catalog.price_by_id(
+                    uow,
+                    actor,
+                    id,
+                    loaders.price_by_id.load,
+                    loaders.ramp_by_id.load,
+                    loaders.plan_by_id.load,
+                )
+            )
+            return price_from_row(*priced) if priced else None
         if type_name == "Customer":
-            customer = await loaders.customer_by_id.load(db_id)
+            customer = await served(
+                customers.customer_by_id(
+                    uow, actor, id, loaders.customer_by_id.load, operation="node:Customer"
+                )
+            )
             return Customer.from_row(customer) if customer else None
         if type_name == "Contract":
-            record = await loaders.contract_record_by_id.load(db_id)
+            record = await served(
+                contracts.contract_by_id(
+                    uow,
+                    actor,
+                    id,
+                    loaders.contract_record_by_id.load,
+                    loaders.customer_by_id.load,
+                    operation="node:Contract",
+                )
+            )
             return Contract.from_row(record.contract) if record else None
         if type_name == "SavedQuote":
-            quote = await info.context.read(select(SavedQuoteRow).where(SavedQuoteRow.id == db_id))
-            return SavedQuote.from_row(quote[0]) if quote else None
-        if type_name == "Price":
-            price = await loaders.price_by_id.load(db_id)
-            if price is None:
-                return None
-            ramp = await loaders.ramp_by_id.load(price.ramp_id)
-            return price_from_row(price, await loaders.plan_by_id.load(ramp.plan_id))
+            row = await served(_saved_quote(uow, actor, db_id))
+            return SavedQuote.from_row(row) if row else None
         return None
+
+
+async def _saved_quote(uow: UnitOfWork, actor: Actor, quote_id: int) -> SavedQuoteRow | None:
+    access.authorize(actor, "node:SavedQuote")
+    return await quotes.saved_quote(uow, actor, quote_id)

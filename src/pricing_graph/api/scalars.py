@@ -1,41 +1,21 @@
-"""The strict `Decimal` scalar: a string on the wire, never a float, never NaN or Infinity."""
+"""The scalars of the schema: a strict string `Decimal` (never a float, NaN or Infinity) and
+ISO 8601 `Date` and `DateTime`.
+
+A value they cannot read raises `ScalarInputError` (or `DecimalInputError`): an expected
+refusal with `extensions.code` INVALID_VALUE (INVALID_DECIMAL), never "Unexpected error."
+"""
 
 from __future__ import annotations
 
-import re
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 import strawberry
 from strawberry.schema.config import StrawberryConfig
 
-MAX_DECIMAL_PLACES = 12
-_DECIMAL_TEXT = re.compile(r"-?(0|[1-9][0-9]{0,20})(\.[0-9]+)?")
-
-
-class DecimalInputError(ValueError):
-    """A Decimal argument that is not a plain decimal string."""
-
-
-def parse_decimal(value: Any) -> Decimal:
-    if not isinstance(value, str):
-        raise DecimalInputError(
-            f'Decimal must be a string such as "0.002", got {type(value).__name__} {value!r}'
-        )
-    text = value.strip()
-    if not _DECIMAL_TEXT.fullmatch(text):
-        raise DecimalInputError(
-            f"Decimal must be plain digits with an optional sign and point (no exponent, "
-            f"NaN or Infinity), got {value!r}"
-        )
-    _, _, fraction = text.partition(".")
-    if len(fraction) > MAX_DECIMAL_PLACES:
-        raise DecimalInputError(
-            f"Decimal allows at most {MAX_DECIMAL_PLACES} decimal places, got {len(fraction)} "
-            f"in {value!r}"
-        )
-    return Decimal(text)
+# One parser for every edge: the bulk endpoint accepts exactly what this scalar accepts.
+from pricing_graph.services.decimals import MAX_DECIMAL_PLACES, DecimalInputError, parse_decimal
 
 
 def serialize_decimal(value: Decimal) -> str:
@@ -53,12 +33,37 @@ DecimalScalar = strawberry.scalar(
 )
 
 
+class ScalarInputError(ValueError):
+    """A Date or DateTime value that is not one: the message says what was expected."""
+
+
+def _shown(value: str) -> str:
+    return repr(value if len(value) <= 40 else value[:40] + "...")
+
+
 def parse_datetime(value: Any) -> datetime:
     """ISO 8601 via the standard library (which reads "Z" since 3.11): several times faster
     than the default parser, which a 10,000-event ingestion batch calls 10,000 times."""
     if not isinstance(value, str):
-        raise ValueError(f"DateTime must be an ISO 8601 string, got {type(value).__name__}")
-    return datetime.fromisoformat(value)
+        raise ScalarInputError(f"DateTime must be an ISO 8601 string, got {type(value).__name__}")
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise ScalarInputError(
+            f"DateTime must be an ISO 8601 date and time such as 2026-01-31T12:00:00Z, "
+            f"got {_shown(value)}"
+        ) from None
+
+
+def parse_date(value: Any) -> date:
+    if not isinstance(value, str):
+        raise ScalarInputError(f"Date must be an ISO 8601 string, got {type(value).__name__}")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ScalarInputError(
+            f"Date must be an ISO 8601 date such as 2026-01-31, got {_shown(value)}"
+        ) from None
 
 
 DateTimeScalar = strawberry.scalar(
@@ -69,5 +74,18 @@ DateTimeScalar = strawberry.scalar(
 )
 
 
+DateScalar = strawberry.scalar(
+    name="Date",
+    description="An ISO 8601 calendar date, e.g. 2026-01-31.",
+    serialize=lambda value: value.isoformat(),
+    parse_value=parse_date,
+)
+
+
 def schema_config() -> StrawberryConfig:
-    return StrawberryConfig(scalar_map={Decimal: DecimalScalar, datetime: DateTimeScalar})
+    return StrawberryConfig(
+        scalar_map={Decimal: DecimalScalar, datetime: DateTimeScalar, date: DateScalar}
+    )
+
+
+__all__ = ["MAX_DECIMAL_PLACES", "DecimalInputError", "ScalarInputError", "parse_decimal"]

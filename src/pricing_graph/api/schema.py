@@ -8,12 +8,14 @@ from typing import Any
 import strawberry
 from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 
+from pricing_graph.api.audit.queries import AuditQuery
 from pricing_graph.api.catalog.mutations import CatalogMutation
 from pricing_graph.api.catalog.queries import CatalogQuery
 from pricing_graph.api.catalog.types import CATALOG_TYPES
 from pricing_graph.api.contracts.mutations import ContractMutation
 from pricing_graph.api.contracts.queries import ContractQuery
 from pricing_graph.api.errors import PublicErrors
+from pricing_graph.api.limits import RequestLimits
 from pricing_graph.api.node import NodeQuery
 from pricing_graph.api.quotes.queries import QuoteQuery
 from pricing_graph.api.quotes.saved import SavedQuoteMutation, SavedQuoteQuery
@@ -23,7 +25,9 @@ from pricing_graph.api.usage.mutations import UsageMutation
 
 
 @strawberry.type
-class Query(NodeQuery, CatalogQuery, ContractQuery, RatingQuery, QuoteQuery, SavedQuoteQuery):
+class Query(
+    NodeQuery, CatalogQuery, ContractQuery, RatingQuery, QuoteQuery, SavedQuoteQuery, AuditQuery
+):
     pass
 
 
@@ -36,10 +40,12 @@ class CloseReadSession(SchemaExtension):
     """Return the request's read connection to the pool when the operation ends."""
 
     async def on_operation(self) -> AsyncIterator[None]:  # type: ignore[override]
-        yield
-        context = self.execution_context.context
-        if context is not None and hasattr(context, "close"):
-            await context.close()
+        try:
+            yield
+        finally:  # also when the request's time limit cancels the operation
+            context = self.execution_context.context
+            if context is not None and hasattr(context, "close"):
+                await context.close()
 
 
 class PricingSchema(strawberry.Schema):
@@ -58,6 +64,7 @@ def build_schema() -> strawberry.Schema:
             CloseReadSession,
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
+            RequestLimits,  # after PublicErrors: limit and scalar errors get their codes first
         ],
     )
 

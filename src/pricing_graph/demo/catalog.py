@@ -1,8 +1,9 @@
 """The demo price book, as plain data in the exact shape of the GraphQL inputs.
 
 Every dict here is a `createMetric`, `createProduct` or `createPlan` input (camelCase keys,
-Decimal values as strings, enums by name), so the demo goes through the same validation as
-any client; `pricing_graph.demo.seed` sends it. Plans are `createPlan` inputs without
+Decimal values as strings, enums by name), so tests can send it to the API as well;
+`pricing_graph.demo.seed` reads it into the catalog service's inputs (`demo.inputs`), so it
+goes through the same validation as any client. Plans are `createPlan` inputs without
 `productId`, grouped by product key, each wrapped in a `DemoPlan` that says whether to
 publish it.
 

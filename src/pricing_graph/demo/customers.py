@@ -2,8 +2,8 @@
 
 Every dict is a `createCustomer`, `createContract` (without `customerId`, `planId` and
 `idempotencyKey`, which the seed fills in) or `UsageEventInput`; `pricing_graph.demo.seed`
-sends them after the catalog. All dates are fixed, in 2026, so every invoice of the demo is
-the same whenever it is read.
+reads them into the services' inputs and creates them after the catalog. All dates are
+fixed, in 2026, so every invoice of the demo is the same whenever it is read.
 
 Seed 001 ("Enterprise billing patterns", `/shared/seeds/001_*.txt`):
 
@@ -42,7 +42,7 @@ Partners: Acme Corp and Mega Enterprise were brought by the reseller `acme-resel
 (`customers(partnerOwner: "acme-reseller")`); Startup Inc signed directly.
 
 Event IDs are `demo-<customer>-<metric>[-<model>]-<date>-<n>`, so a re-run is deduplicated by
-`ingestUsage` (one event per (customer, event ID), for ever).
+ingestion (one event per (customer, event ID), for ever).
 """
 
 from __future__ import annotations

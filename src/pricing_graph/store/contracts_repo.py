@@ -6,13 +6,14 @@ applies to a billing period is the row in force on the period's first day.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from pricing_graph.rating import models
 from pricing_graph.rating.terms import (
@@ -35,7 +36,18 @@ from pricing_graph.store.contracts import (
     CreditGrantRow,
 )
 
-__all__ = ["ContractRecord", "Reader", "load_records", "session_reader", "to_terms"]
+__all__ = [
+    "ContractRecord",
+    "Reader",
+    "amend_terms",
+    "insert_contract",
+    "load_record",
+    "load_records",
+    "move_to_plan",
+    "session_reader",
+    "set_end_date",
+    "to_terms",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,3 +275,103 @@ async def load_records(read: Reader, contract_ids: Sequence[int]) -> list[Contra
         for i in ids
         if i in contracts
     ]
+
+
+async def load_record(session: AsyncSession, contract_id: int) -> ContractRecord:
+    """One contract that exists, with all its terms, read in the caller's transaction."""
+    [record] = await load_records(session_reader(session), [contract_id])
+    return record
+
+
+async def insert_contract(
+    session: AsyncSession,
+    *,
+    customer_id: int,
+    product_id: int,
+    plan_id: int,
+    terms: ContractTerms,
+    request: dict[str, Any],
+) -> int:
+    """Write a new contract on `plan_id` from `terms.start`: its terms (revision 1) and its
+    CREATE amendment carrying `request`. Returns its id."""
+    overrides = terms.overrides
+    assert overrides.billing_interval is not None and overrides.billing_anchor is not None
+    contract = ContractRow(
+        customer_id=customer_id,
+        product_id=product_id,
+        start_date=terms.start,
+        end_date=terms.end,
+        billing_interval=overrides.billing_interval.value,
+        billing_anchor=overrides.billing_anchor.value,
+    )
+    session.add(contract)
+    await session.flush()
+    assert contract.id is not None
+    cid = contract.id
+    session.add(ContractPlanRow(contract_id=cid, plan_id=plan_id, effective_from=terms.start))
+    session.add(settings_row(cid, terms.start, overrides))
+    session.add_all(adjustment_row(cid, a, 1) for a in terms.adjustments)
+    session.add_all(grant_row(cid, g, 1) for g in terms.credit_grants)
+    session.add_all(commitment_row(cid, c, 1) for c in terms.commitments)
+    session.add(amendment(cid, 1, "CREATE", terms.start, request))
+    await session.flush()
+    return cid
+
+
+async def amend_terms(
+    session: AsyncSession,
+    record: ContractRecord,
+    revision: int,
+    *,
+    ended: Mapping[int | None, date],
+    added: Sequence[PriceAdjustment],
+    grants: Sequence[CreditGrant],
+    commitments: Sequence[Commitment],
+    settings_from: date | None,
+    overrides: SettingOverrides | None,
+    request: dict[str, Any],
+) -> None:
+    """Write one AMEND revision: end adjustments (by row id), add terms, and settings in
+    force from `settings_from` (when given)."""
+    cid = record.contract.id
+    assert cid is not None
+    for row in record.adjustments:
+        if row.id in ended:
+            row.effective_until = ended[row.id]
+            session.add(row)
+    session.add_all(adjustment_row(cid, a, revision) for a in added)
+    session.add_all(grant_row(cid, g, revision) for g in grants)
+    session.add_all(commitment_row(cid, c, revision) for c in commitments)
+    if settings_from is not None and overrides is not None:
+        session.add(settings_row(cid, settings_from, overrides))
+    session.add(amendment(cid, revision, "AMEND", settings_from, request))
+    await session.flush()
+
+
+async def set_end_date(
+    session: AsyncSession, contract: ContractRow, end_date: date, request: dict[str, Any]
+) -> None:
+    """End the contract on `end_date` (exclusive), as an END revision."""
+    assert contract.id is not None
+    contract.end_date = end_date
+    session.add(contract)
+    session.add(amendment(contract.id, contract.revision, "END", end_date, request))
+    await session.flush()
+
+
+async def move_to_plan(
+    session: AsyncSession,
+    contract: ContractRow,
+    plan_id: int,
+    effective_from: date,
+    request: dict[str, Any],
+) -> None:
+    """Pin `plan_id` from `effective_from` on, as a MOVE_PLAN_VERSION revision."""
+    assert contract.id is not None
+    session.add(
+        ContractPlanRow(contract_id=contract.id, plan_id=plan_id, effective_from=effective_from)
+    )
+    session.add(
+        amendment(contract.id, contract.revision, "MOVE_PLAN_VERSION", effective_from, request)
+    )
+    await session.flush()

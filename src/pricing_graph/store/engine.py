@@ -4,19 +4,45 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from pricing_graph.store.types import json_text
 from pricing_graph.store.usage_repo import register_sqlite_aggregates
 
+QUERY_CANCELED = "57014"  # PostgreSQL: statement_timeout expired (or the query was cancelled)
 
-def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+
+def make_engine(url: str, *, statement_timeout_ms: int = 0, **kwargs: Any) -> AsyncEngine:
+    """`statement_timeout_ms` (PostgreSQL only; 0: none) makes the server cancel any one
+    statement that runs longer, on every connection of the pool."""
+    if statement_timeout_ms and make_url(url).get_backend_name() == "postgresql":
+        connect_args = dict(kwargs.pop("connect_args", {}))
+        server_settings = dict(connect_args.get("server_settings", {}))
+        server_settings["statement_timeout"] = str(statement_timeout_ms)
+        connect_args["server_settings"] = server_settings
+        kwargs["connect_args"] = connect_args
+    # Pre-ping: a connection the server closed meanwhile (a restart, a failover, an idle
+    # timeout) is replaced when it is checked out instead of failing the request.
+    kwargs.setdefault("pool_pre_ping", True)
     engine = create_async_engine(url, json_serializer=json_text, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def is_statement_timeout(error: BaseException) -> bool:
+    """Whether `error` (or what caused it) is PostgreSQL cancelling a statement."""
+    seen: set[int] = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if getattr(cause, "sqlstate", None) == QUERY_CANCELED:
+            return True
+        orig = getattr(cause, "orig", None)
+        cause = orig if isinstance(orig, BaseException) else cause.__cause__
+    return False
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

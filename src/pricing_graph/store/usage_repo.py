@@ -43,12 +43,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from pricing_graph.rating.models import ZERO, Aggregation, Metric
 from pricing_graph.rating.usage import Group, MetricUsage, UsageSnapshot
-from pricing_graph.store.contracts import ContractRow
+from pricing_graph.store.catalog import MetricRow
+from pricing_graph.store.contracts import ContractRow, CustomerRow
 from pricing_graph.store.types import json_text
 from pricing_graph.store.usage import UsageEventRow
 
 EVENTS = UsageEventRow.__table__  # type: ignore[attr-defined]
 CONTRACTS = ContractRow.__table__  # type: ignore[attr-defined]
+CUSTOMERS = CustomerRow.__table__  # type: ignore[attr-defined]
+METRICS = MetricRow.__table__  # type: ignore[attr-defined]
 
 #: Rows per INSERT statement; 10 parameters a row stays under both backends' limits.
 INSERT_CHUNK = 1000
@@ -151,6 +154,52 @@ def _decimal_of(value: Any) -> Decimal:
     raise TypeError(f"expected an exact number from the database, got {type(value).__name__}")
 
 
+# --------------------------------------------------------------------------- lookups
+
+
+@dataclass(frozen=True, slots=True)
+class EventMetric:
+    """What ingestion needs of a metric to check and store its events."""
+
+    id: int
+    key: str
+    aggregation: Aggregation
+    event_property: str | None
+    dimensions: frozenset[str]
+
+
+async def customer_ids_by_external_id(
+    session: AsyncSession, external_ids: Collection[str], *, partner_owner: str | None = None
+) -> dict[str, int]:
+    """The database ids of the customers with these external IDs (absent ones are left out);
+    with `partner_owner`, only the customers that partner owns."""
+    statement = select(CUSTOMERS.c.external_id, CUSTOMERS.c.id).where(
+        CUSTOMERS.c.external_id.in_(external_ids)
+    )
+    if partner_owner is not None:
+        statement = statement.where(CUSTOMERS.c.partner_owner == partner_owner)
+    connection = await session.connection()
+    return {external_id: row_id for external_id, row_id in await connection.execute(statement)}
+
+
+async def event_metrics_by_key(
+    session: AsyncSession, keys: Collection[str]
+) -> dict[str, EventMetric]:
+    """The metrics with these keys (absent ones are left out), in one statement."""
+    statement = select(
+        METRICS.c.id,
+        METRICS.c.key,
+        METRICS.c.aggregation,
+        METRICS.c.event_property,
+        METRICS.c.dimensions,
+    ).where(METRICS.c.key.in_(keys))
+    connection = await session.connection()
+    return {
+        key: EventMetric(row_id, key, Aggregation(aggregation), prop, frozenset(dimensions))
+        for row_id, key, aggregation, prop, dimensions in await connection.execute(statement)
+    }
+
+
 # --------------------------------------------------------------------------- writes
 
 
@@ -233,6 +282,79 @@ async def _insert_events_postgresql(
         },
     )
     return {(customer_id, event_id) for customer_id, event_id in result.all()}
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """What identifies an event's payload once stored: a replay of its (customer_id,
+    event_id) is a duplicate only when all of this is the same."""
+
+    metric_id: int
+    occurred_at: datetime
+    value: Decimal | None
+    unique_value: str | None
+    group_key: str
+    properties: Any
+
+
+_STORED_COLUMNS = (
+    "e.customer_id, e.event_id, e.metric_id, e.occurred_at, e.value, e.unique_value, "
+    "e.group_key, e.properties"
+)
+# SQLite: the pairs as one JSON parameter, joined through the (customer_id, event_id) index.
+_STORED_SQLITE = text(
+    f"SELECT {_STORED_COLUMNS} FROM json_each(:pairs) AS k CROSS JOIN usage_event AS e "
+    "ON e.customer_id = json_extract(k.value, '$[0]') "
+    "AND e.event_id = json_extract(k.value, '$[1]')"
+)
+_STORED_POSTGRESQL = text(
+    f"SELECT {_STORED_COLUMNS} FROM unnest(:customer_ids, :event_ids) AS k(customer_id, event_id) "
+    "JOIN usage_event AS e ON e.customer_id = k.customer_id AND e.event_id = k.event_id"
+).bindparams(
+    bindparam("customer_ids", type_=ARRAY(Integer)),
+    bindparam("event_ids", type_=ARRAY(Text)),
+)
+
+
+async def stored_events(
+    session: AsyncSession, keys: Collection[tuple[int, str]]
+) -> dict[tuple[int, str], StoredEvent]:
+    """The stored payload of these (customer_id, event_id) events, in one statement
+    (absent ones are left out)."""
+    if not keys:
+        return {}
+    connection = await session.connection()
+    columns = (
+        EVENTS.c.customer_id,
+        EVENTS.c.event_id,
+        EVENTS.c.metric_id,
+        EVENTS.c.occurred_at,
+        EVENTS.c.value,
+        EVENTS.c.unique_value,
+        EVENTS.c.group_key,
+        EVENTS.c.properties,
+    )
+    pairs = sorted(keys)
+    if connection.dialect.name == "postgresql":
+        statement = _STORED_POSTGRESQL.columns(*columns)
+        parameters: dict[str, Any] = {
+            "customer_ids": [customer_id for customer_id, _ in pairs],
+            "event_ids": [event_id for _, event_id in pairs],
+        }
+    else:
+        statement = _STORED_SQLITE.columns(*columns)
+        parameters = {"pairs": json_text([list(pair) for pair in pairs])}
+    found: dict[tuple[int, str], StoredEvent] = {}
+    for row in await connection.execute(statement, parameters):
+        found[(row.customer_id, row.event_id)] = StoredEvent(
+            metric_id=row.metric_id,
+            occurred_at=as_utc(row.occurred_at),
+            value=None if row.value is None else _decimal_of(row.value),
+            unique_value=row.unique_value,
+            group_key=row.group_key,
+            properties=row.properties,
+        )
+    return found
 
 
 async def unbilled_count(session: AsyncSession, events: Iterable[tuple[int, datetime]]) -> int:

@@ -1,12 +1,12 @@
-"""GraphQL enums: the rating vocabulary, plus the catalog's own listing states."""
+"""GraphQL enums: the rating vocabulary, plus the catalog's own listing states (defined by
+`services.catalog.inputs`, registered here)."""
 
 from __future__ import annotations
-
-from enum import Enum
 
 import strawberry
 
 from pricing_graph.rating import models
+from pricing_graph.services.catalog import inputs as catalog
 
 BillingInterval = models.BillingInterval
 BillingAnchor = models.BillingAnchor
@@ -34,28 +34,14 @@ for _shared in (
     strawberry.enum(_shared)
 
 
-@strawberry.enum(description="DRAFT (editable) -> PUBLISHED (immutable) -> ARCHIVED.")
-class PlanStatus(Enum):
-    DRAFT = "DRAFT"
-    PUBLISHED = "PUBLISHED"
-    ARCHIVED = "ARCHIVED"
+PlanStatus = catalog.PlanStatus
+PlanVisibility = catalog.PlanVisibility
+LimitEnforcement = catalog.LimitEnforcement
+RateLimitWindow = catalog.RateLimitWindow
 
-
-@strawberry.enum(description="PUBLIC plans appear on the pricing page; PRIVATE are per customer.")
-class PlanVisibility(Enum):
-    PUBLIC = "PUBLIC"
-    PRIVATE = "PRIVATE"
-
-
-@strawberry.enum(description="HARD blocks usage past the limit; SOFT only warns.")
-class LimitEnforcement(Enum):
-    HARD = "HARD"
-    SOFT = "SOFT"
-
-
-@strawberry.enum
-class RateLimitWindow(Enum):
-    SECOND = "SECOND"
-    MINUTE = "MINUTE"
-    HOUR = "HOUR"
-    DAY = "DAY"
+strawberry.enum(PlanStatus, description="DRAFT (editable) -> PUBLISHED (immutable) -> ARCHIVED.")
+strawberry.enum(
+    PlanVisibility, description="PUBLIC plans appear on the pricing page; PRIVATE are per customer."
+)
+strawberry.enum(LimitEnforcement, description="HARD blocks usage past the limit; SOFT only warns.")
+strawberry.enum(RateLimitWindow)

@@ -1,12 +1,16 @@
-"""Catalog queries: paged lists, lookups by key or ID, and Relay `node`."""
+"""Catalog queries: paged lists and lookups by key or ID.
+
+Each calls its service, which checks the access policy; a refusal (FORBIDDEN, a malformed
+ID) becomes the field's error (`served`): the field is null, never data. For anonymous and
+partner callers the plan reads see the public price book only.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
 
 import strawberry
-from sqlalchemy import func
-from sqlmodel import col, select
 
 from pricing_graph.api.catalog.enums import PlanStatus, PlanVisibility
 from pricing_graph.api.catalog.types import (
@@ -18,7 +22,20 @@ from pricing_graph.api.catalog.types import (
 from pricing_graph.api.errors import ErrorCode, PublicError
 from pricing_graph.api.ids import InvalidGlobalId, decode_id
 from pricing_graph.api.pagination import Connection, build_connection, page_window
-from pricing_graph.store.catalog import MetricRow, PlanRow, ProductRow
+from pricing_graph.services import catalog
+from pricing_graph.services.errors import DomainError
+
+RowT = TypeVar("RowT")
+NodeT = TypeVar("NodeT")
+T = TypeVar("T")
+
+
+async def served(call: Awaitable[T]) -> T:
+    """A service read's value, or its refusal as this field's error."""
+    try:
+        return await call
+    except DomainError as refused:
+        raise PublicError.of(refused) from None
 
 
 def argument_id(global_id: str, expected: str | None, argument: str = "id") -> tuple[str, int]:
@@ -28,17 +45,16 @@ def argument_id(global_id: str, expected: str | None, argument: str = "id") -> t
         raise PublicError(ErrorCode.INVALID_ID, argument, str(exc)) from None
 
 
-async def page_of(
-    info: ContextInfo,
-    statement: Any,
+async def connection(
     first: int | None,
     after: str | None,
-    to_node: Any,
-) -> Connection[Any]:
+    fetch: Callable[[int, int], Awaitable[tuple[Sequence[RowT], int]]],
+    to_node: Callable[[RowT], NodeT],
+) -> Connection[NodeT]:
+    """The page `first`/`after` asks for: `fetch(offset, limit)` returns its rows and the
+    count of all of them."""
     offset, limit = page_window(first, after)
-    read = info.context.read
-    total = (await read(select(func.count()).select_from(statement.subquery())))[0]
-    rows = await read(statement.offset(offset).limit(limit))
+    rows, total = await served(fetch(offset, limit))
     return build_connection(rows, offset, total, to_node)
 
 
@@ -52,33 +68,45 @@ class CatalogQuery:
         after: str | None = None,
         include_archived: bool = False,
     ) -> Connection[Product]:
-        statement = select(ProductRow).order_by(col(ProductRow.key))
-        if not include_archived:
-            statement = statement.where(col(ProductRow.archived).is_(False))
-        return await page_of(info, statement, first, after, Product.from_row)
+        ctx = info.context
+        return await connection(
+            first,
+            after,
+            lambda offset, limit: catalog.products_page(
+                ctx.uow, ctx.actor, offset, limit, include_archived=include_archived
+            ),
+            Product.from_row,
+        )
 
     @strawberry.field(description="One product by global ID or by key.")
     async def product(
         self, info: ContextInfo, id: strawberry.ID | None = None, key: str | None = None
     ) -> Product | None:
+        ctx = info.context
         if id is not None:
-            row = await info.context.loaders.product_by_id.load(argument_id(id, "Product")[1])
+            load = ctx.loaders.product_by_id.load
+            row = await served(catalog.product_by_id(ctx.uow, ctx.actor, id, load))
         else:
-            rows = await info.context.read(select(ProductRow).where(ProductRow.key == key))
-            row = rows[0] if rows else None
+            row = await served(catalog.product_by_key(ctx.uow, ctx.actor, key))
         return Product.from_row(row) if row else None
 
     @strawberry.field
     async def metrics(
         self, info: ContextInfo, first: int | None = None, after: str | None = None
     ) -> Connection[Metric]:
-        statement = select(MetricRow).order_by(col(MetricRow.key))
-        return await page_of(info, statement, first, after, Metric.from_row)
+        ctx = info.context
+        return await connection(
+            first,
+            after,
+            lambda offset, limit: catalog.metrics_page(ctx.uow, ctx.actor, offset, limit),
+            Metric.from_row,
+        )
 
     @strawberry.field
     async def metric(self, info: ContextInfo, key: str) -> Metric | None:
-        rows = await info.context.read(select(MetricRow).where(MetricRow.key == key))
-        return Metric.from_row(rows[0]) if rows else None
+        ctx = info.context
+        row = await served(catalog.metric_by_key(ctx.uow, ctx.actor, key))
+        return Metric.from_row(row) if row else None
 
     @strawberry.field(description="Plans across products, filtered; tier rank order.")
     async def plans(
@@ -91,19 +119,21 @@ class CatalogQuery:
         status: PlanStatus | None = None,
         visibility: PlanVisibility | None = None,
     ) -> Connection[Plan]:
-        statement = select(PlanRow).order_by(
-            col(PlanRow.product_id), col(PlanRow.tier_rank), col(PlanRow.key), col(PlanRow.version)
+        ctx = info.context
+        only = catalog.PlanFilter(
+            product_id=None
+            if product_id is None
+            else argument_id(product_id, "Product", "productId")[1],
+            key=key,
+            status=status,
+            visibility=visibility,
         )
-        if product_id is not None:
-            db_id = argument_id(product_id, "Product", "productId")[1]
-            statement = statement.where(PlanRow.product_id == db_id)
-        if key is not None:
-            statement = statement.where(PlanRow.key == key)
-        if status is not None:
-            statement = statement.where(PlanRow.status == status.value)
-        if visibility is not None:
-            statement = statement.where(PlanRow.visibility == visibility.value)
-        return await page_of(info, statement, first, after, Plan.from_row)
+        return await connection(
+            first,
+            after,
+            lambda offset, limit: catalog.plans_page(ctx.uow, ctx.actor, offset, limit, only),
+            Plan.from_row,
+        )
 
     @strawberry.field(
         description="One plan by global ID, or by key and version (the latest published "
@@ -116,13 +146,10 @@ class CatalogQuery:
         key: str | None = None,
         version: int | None = None,
     ) -> Plan | None:
+        ctx = info.context
         if id is not None:
-            row = await info.context.loaders.plan_by_id.load(argument_id(id, "Plan")[1])
-            return Plan.from_row(row) if row else None
-        statement = select(PlanRow).where(PlanRow.key == key)
-        if version is not None:
-            statement = statement.where(PlanRow.version == version)
+            load = ctx.loaders.plan_by_id.load
+            row = await served(catalog.plan_by_id(ctx.uow, ctx.actor, id, load))
         else:
-            statement = statement.where(PlanRow.status == "PUBLISHED")
-        rows = await info.context.read(statement.order_by(col(PlanRow.version).desc()).limit(1))
-        return Plan.from_row(rows[0]) if rows else None
+            row = await served(catalog.plan_by_key(ctx.uow, ctx.actor, key, version))
+        return Plan.from_row(row) if row else None

@@ -30,6 +30,7 @@ from pricing_graph.api.errors import ErrorCode, PublicError
 from pricing_graph.api.ids import encode_id
 from pricing_graph.api.pagination import Connection, paginate
 from pricing_graph.rating import models
+from pricing_graph.services import catalog
 from pricing_graph.store.catalog import (
     MetricRow,
     PlanRow,
@@ -81,7 +82,10 @@ class Product(Node):
         status: PlanStatus | None = None,
         visibility: PlanVisibility | None = None,
     ) -> Connection[Plan]:
+        # Batched for every product of the page, then filtered for the caller: without a
+        # sales or admin key, only PUBLISHED PUBLIC plans exist.
         rows = await info.context.loaders.plans_by_product_id.load(self.db_id)
+        rows = catalog.visible_plans(info.context.actor, rows)
         chosen = [row for row in rows if _plan_matches(row, status, visibility)]
         return paginate(chosen, first, after, Plan.from_row)
 

@@ -1,15 +1,19 @@
-"""Customer and contract queries."""
+"""Customer and contract queries.
+
+The services check the access policy and a partner's ownership (from its key): another
+partner's customer or contract is null, exactly as a missing one; a refused read is the
+field's error, never data.
+"""
 
 from __future__ import annotations
 
 import strawberry
-from sqlmodel import col, select
 
-from pricing_graph.api.catalog.queries import argument_id, page_of
+from pricing_graph.api.catalog.queries import served
 from pricing_graph.api.catalog.types import ContextInfo
 from pricing_graph.api.contracts.types import Contract, Customer
-from pricing_graph.api.pagination import Connection
-from pricing_graph.store.contracts import ContractRow, CustomerRow
+from pricing_graph.api.pagination import Connection, build_connection, page_window
+from pricing_graph.services import contracts, customers
 
 
 @strawberry.type
@@ -22,22 +26,27 @@ class ContractQuery:
         after: str | None = None,
         partner_owner: str | None = None,
     ) -> Connection[Customer]:
-        statement = select(CustomerRow).order_by(col(CustomerRow.external_id))
-        if partner_owner is not None:
-            statement = statement.where(CustomerRow.partner_owner == partner_owner)
-        return await page_of(info, statement, first, after, Customer.from_row)
+        context = info.context
+        offset, limit = page_window(first, after)
+        rows, total = await served(
+            customers.customers_page(
+                context.uow, context.actor, offset, limit, partner_owner=partner_owner
+            )
+        )
+        return build_connection(rows, offset, total, Customer.from_row)
 
     @strawberry.field(description="One customer by global ID or by your external ID.")
     async def customer(
         self, info: ContextInfo, id: strawberry.ID | None = None, external_id: str | None = None
     ) -> Customer | None:
+        context = info.context
         if id is not None:
-            row = await info.context.loaders.customer_by_id.load(argument_id(id, "Customer")[1])
+            load = context.loaders.customer_by_id.load
+            row = await served(customers.customer_by_id(context.uow, context.actor, id, load))
         else:
-            rows = await info.context.read(
-                select(CustomerRow).where(CustomerRow.external_id == external_id)
+            row = await served(
+                customers.customer_by_external_id(context.uow, context.actor, external_id)
             )
-            row = rows[0] if rows else None
         return Customer.from_row(row) if row else None
 
     @strawberry.field
@@ -48,15 +57,26 @@ class ContractQuery:
         after: str | None = None,
         customer_id: strawberry.ID | None = None,
     ) -> Connection[Contract]:
-        statement = select(ContractRow).order_by(col(ContractRow.id))
-        if customer_id is not None:
-            customer = argument_id(customer_id, "Customer", "customerId")[1]
-            statement = statement.where(ContractRow.customer_id == customer)
-        return await page_of(info, statement, first, after, Contract.from_row)
+        context = info.context
+        offset, limit = page_window(first, after)
+        rows, total = await served(
+            contracts.contracts_page(
+                context.uow, context.actor, offset, limit, customer=customer_id
+            )
+        )
+        return build_connection(rows, offset, total, Contract.from_row)
 
     @strawberry.field
     async def contract(self, info: ContextInfo, id: strawberry.ID) -> Contract | None:
-        record = await info.context.loaders.contract_record_by_id.load(
-            argument_id(id, "Contract")[1]
+        context = info.context
+        loaders = context.loaders
+        record = await served(
+            contracts.contract_by_id(
+                context.uow,
+                context.actor,
+                id,
+                loaders.contract_record_by_id.load,
+                loaders.customer_by_id.load,
+            )
         )
         return Contract.from_row(record.contract) if record else None

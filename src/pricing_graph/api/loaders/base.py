@@ -1,19 +1,35 @@
-"""Two loader shapes: a row by its id, and the ordered children of a parent id."""
+"""Two loader shapes over store batch reads: a row by its id, and the ordered children of a
+parent id."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
-from sqlmodel import col, select
 from strawberry.dataloader import DataLoader
 
+from pricing_graph.store.batch import children_by_parent_ids, rows_by_ids
+
 RowT = TypeVar("RowT")
+KeyT = TypeVar("KeyT")
+ValueT = TypeVar("ValueT")
 Reader = Callable[[Any], Awaitable[Sequence[Any]]]
 
 
-class RowByIdLoader(DataLoader[int, RowT | None], Generic[RowT]):
+class Loader(DataLoader[KeyT, ValueT]):
+    """A DataLoader whose loads survive the cancellation of one of their awaiters.
+
+    Several resolvers await the same batch future. When a non-null field fails, graphql-core
+    cancels its sibling resolvers; awaiting a future directly would cancel the shared
+    future with them, and every other resolver awaiting it would get a CancelledError that
+    escapes error handling (a 500). Each caller awaits its own shield instead."""
+
+    def load(self, key: KeyT) -> Awaitable[ValueT]:
+        return asyncio.shield(super().load(key))
+
+
+class RowByIdLoader(Loader[int, RowT | None], Generic[RowT]):
     model: ClassVar[type[Any]]
 
     def __init__(self, read: Reader) -> None:
@@ -21,12 +37,10 @@ class RowByIdLoader(DataLoader[int, RowT | None], Generic[RowT]):
         self._read = read
 
     async def _load(self, ids: Sequence[int]) -> list[RowT | None]:
-        rows = await self._read(select(self.model).where(col(self.model.id).in_(ids)))
-        by_id = {row.id: row for row in rows}
-        return [by_id.get(i) for i in ids]
+        return await rows_by_ids(self._read, self.model, ids)
 
 
-class RowsByParentLoader(DataLoader[int, list[RowT]], Generic[RowT]):
+class RowsByParentLoader(Loader[int, list[RowT]], Generic[RowT]):
     model: ClassVar[type[Any]]
     parent: ClassVar[str]
     order_by: ClassVar[tuple[str, ...]] = ("position", "id")
@@ -36,12 +50,6 @@ class RowsByParentLoader(DataLoader[int, list[RowT]], Generic[RowT]):
         self._read = read
 
     async def _load(self, parent_ids: Sequence[int]) -> list[list[RowT]]:
-        parent = getattr(self.model, self.parent)
-        order = [getattr(self.model, name) for name in self.order_by]
-        rows = await self._read(
-            select(self.model).where(col(parent).in_(parent_ids)).order_by(*order)
+        return await children_by_parent_ids(
+            self._read, self.model, self.parent, self.order_by, parent_ids
         )
-        grouped: defaultdict[int, list[RowT]] = defaultdict(list)
-        for row in rows:
-            grouped[getattr(row, self.parent)].append(row)
-        return [grouped[i] for i in parent_ids]

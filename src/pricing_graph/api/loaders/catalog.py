@@ -1,14 +1,10 @@
-"""Catalog loaders, named `<Thing>By<Key>Loader`."""
+"""Catalog loaders, named `<Thing>By<Key>Loader`; each reads through a store function."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 
-from sqlmodel import col, select
-from strawberry.dataloader import DataLoader
-
-from pricing_graph.api.loaders.base import Reader, RowByIdLoader, RowsByParentLoader
+from pricing_graph.api.loaders.base import Loader, Reader, RowByIdLoader, RowsByParentLoader
 from pricing_graph.store.catalog import (
     MetricRow,
     PlanRow,
@@ -19,7 +15,9 @@ from pricing_graph.store.catalog import (
     TierRow,
     UsageLimitRow,
 )
-from pricing_graph.store.catalog_repo import LoadedPlan, load_plans
+from pricing_graph.store.catalog_queries import domain_plans_by_ids
+from pricing_graph.store.catalog_repo import LoadedPlan
+from pricing_graph.store.plan_cache import PlanCache
 
 
 class ProductByIdLoader(RowByIdLoader[ProductRow]):
@@ -73,30 +71,7 @@ class UsageLimitsByPlanIdLoader(RowsByParentLoader[UsageLimitRow]):
     parent = "plan_id"
 
 
-class PlanCache:
-    """Domain values of plans that can no longer change (published or archived), by id.
-
-    Their content is immutable (only drafts are edited; a new version is a new plan), so
-    one load serves every later request; the row, which carries the status, is re-read."""
-
-    MAX_PLANS = 1000
-
-    def __init__(self) -> None:
-        self._plans: dict[int, LoadedPlan] = {}
-
-    def get(self, row: PlanRow) -> LoadedPlan | None:
-        found = self._plans.get(row.id or 0) if row.status != "DRAFT" else None
-        return replace(found, row=row) if found else None
-
-    def keep(self, loaded: LoadedPlan) -> None:
-        if loaded.row.status == "DRAFT" or loaded.row.id is None:
-            return
-        if len(self._plans) >= self.MAX_PLANS:
-            self._plans.clear()
-        self._plans[loaded.row.id] = loaded
-
-
-class DomainPlanByIdLoader(DataLoader[int, LoadedPlan | None]):
+class DomainPlanByIdLoader(Loader[int, LoadedPlan | None]):
     """Whole plans as rating values: one statement for the rows, and six more for the
     plans not cached yet."""
 
@@ -106,10 +81,7 @@ class DomainPlanByIdLoader(DataLoader[int, LoadedPlan | None]):
         self._cache = cache
 
     async def _load(self, ids: Sequence[int]) -> list[LoadedPlan | None]:
-        rows = await self._read(select(PlanRow).where(col(PlanRow.id).in_(ids)))
-        plans = {row.id: cached for row in rows if (cached := self._cache.get(row))}
-        missing = [row.id for row in rows if row.id not in plans]
-        for plan_id, loaded in (await load_plans(self._read, missing)).items():
-            self._cache.keep(loaded)
-            plans[plan_id] = loaded
-        return [plans.get(i) for i in ids]
+        return await domain_plans_by_ids(self._read, self._cache, ids)
+
+
+__all__ = ["PlanCache"]  # Loaders is built with the database's plan cache

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from strawberry.dataloader import DataLoader
-
-from pricing_graph.api.loaders.base import Reader, RowByIdLoader, RowsByParentLoader
+from pricing_graph.api.loaders.base import Loader, Reader, RowByIdLoader, RowsByParentLoader
 from pricing_graph.store.contracts import AmendmentRow, ContractRow, CustomerRow
 from pricing_graph.store.contracts_repo import ContractRecord, load_records
 
@@ -27,7 +25,7 @@ class AmendmentsByContractIdLoader(RowsByParentLoader[AmendmentRow]):
     order_by = ("revision",)
 
 
-class ContractRecordByIdLoader(DataLoader[int, ContractRecord | None]):
+class ContractRecordByIdLoader(Loader[int, ContractRecord | None]):
     """A contract with all its terms (six statements per batch)."""
 
     def __init__(self, read: Reader) -> None:

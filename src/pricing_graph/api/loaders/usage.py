@@ -5,17 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
+from typing import Any
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-from strawberry.dataloader import DataLoader
-
+from pricing_graph.api.loaders.base import Loader
 from pricing_graph.rating.usage import UsageSnapshot
 from pricing_graph.store.usage_repo import UsageRequest, aggregate_usage_many
 
-SessionOpener = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+SessionOpener = Callable[[], AbstractAsyncContextManager[Any]]
 
 
-class UsageByRequestLoader(DataLoader[UsageRequest, list[UsageSnapshot]]):
+class UsageByRequestLoader(Loader[UsageRequest, list[UsageSnapshot]]):
     def __init__(self, reader: SessionOpener) -> None:
         super().__init__(load_fn=self._load)
         self._reader = reader

@@ -15,8 +15,7 @@ from pricing_graph.api.contracts.inputs import (
     CreditGrantInput,
     PriceAdjustmentInput,
 )
-
-MAX_PERIODS = 120
+from pricing_graph.services.quotes import MAX_PERIODS
 
 
 @strawberry.input(

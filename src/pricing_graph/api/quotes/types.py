@@ -8,11 +8,7 @@ import strawberry
 
 from pricing_graph.api.errors import UserError
 from pricing_graph.api.rating.types import InvoicePreview
-from pricing_graph.rating import Quote as RatedQuote
-from pricing_graph.rating import models
-from pricing_graph.rating.usage import UsageProjection
-
-PRICE_QUANTUM = Decimal("1e-12")
+from pricing_graph.services import quotes
 
 
 @strawberry.type
@@ -49,7 +45,8 @@ class Quote:
     effective_prices: list[EffectivePrice]
 
     @classmethod
-    def of(cls, rated: RatedQuote, plan: models.Plan, projection: UsageProjection) -> Quote:
+    def of(cls, priced: quotes.PricedQuote) -> Quote:
+        rated = priced.rated
         return cls(
             plan_key=rated.plan_key,
             plan_version=rated.plan_version,
@@ -72,47 +69,16 @@ class Quote:
             breakage=rated.breakage,
             list_price_total=rated.list_price_total,
             saving=rated.saving,
-            effective_prices=_effective_prices(rated, plan, projection),
+            effective_prices=[
+                EffectivePrice(
+                    metric_key=e.metric_key,
+                    quantity=e.quantity,
+                    amount=e.amount,
+                    price_per_unit=e.price_per_unit,
+                )
+                for e in priced.effective_prices
+            ],
         )
-
-
-def _effective_prices(
-    rated: RatedQuote, plan: models.Plan, projection: UsageProjection
-) -> list[EffectivePrice]:
-    metric_of = {
-        price.key: price.metric.key
-        for ramp in plan.ramps
-        for price in ramp.prices
-        if isinstance(price, models.UsagePrice)
-    }
-    amounts: dict[str, Decimal] = {}
-    for invoice in rated.invoices:
-        for line in invoice.lines:
-            metric = metric_of.get(line.price_key or "")
-            if metric is not None:
-                amounts[metric] = amounts.get(metric, Decimal(0)) + line.amount
-    quantities: dict[str, Decimal] = {}
-    for period in range(len(rated.invoices)):
-        snapshot = projection.for_period(period)
-        for usage in snapshot.usage if snapshot else ():
-            quantities[usage.metric_key] = quantities.get(usage.metric_key, Decimal(0)) + (
-                usage.quantity
-                if usage.transaction_count is None
-                else usage.transaction_count * (usage.average_amount or Decimal(0))
-            )
-    return [
-        EffectivePrice(
-            metric_key=metric,
-            quantity=quantity,
-            amount=amounts.get(metric, Decimal(0)),
-            price_per_unit=(amounts.get(metric, Decimal(0)) / quantity)
-            .quantize(PRICE_QUANTUM)
-            .normalize()
-            if quantity
-            else None,
-        )
-        for metric, quantity in sorted(quantities.items())
-    ]
 
 
 @strawberry.type
@@ -132,6 +98,18 @@ class PlanComparison:
     monthly_equivalent: Decimal = strawberry.field(
         description="total spread over the months the periods cover, rounded to the currency."
     )
+
+    @classmethod
+    def of(cls, found: quotes.PlanComparison) -> PlanComparison:
+        return cls(
+            rank=found.rank,
+            plan_key=found.plan_key,
+            plan_version=found.plan_version,
+            plan_name=found.plan_name,
+            currency=found.currency,
+            total=found.total,
+            monthly_equivalent=found.monthly_equivalent,
+        )
 
 
 @strawberry.type

@@ -12,6 +12,7 @@ from pricing_graph.rating import InvoiceLine as RatedLine
 from pricing_graph.rating import InvoicePreview as RatedInvoice
 from pricing_graph.rating import LineKind
 from pricing_graph.rating.usage import Group
+from pricing_graph.services import billing
 
 strawberry.enum(LineKind)
 
@@ -170,6 +171,16 @@ class UsageStatus:
         "this usage (the pricing page's upgrade prompt); null when none is needed or none fits."
     )
 
+    @classmethod
+    def of(cls, status: billing.UsageStatus) -> UsageStatus:
+        return cls(
+            metric_key=status.metric_key,
+            used=status.used,
+            limit=status.limit,
+            percent_of_limit=status.percent_of_limit,
+            next_plan_key=status.next_plan_key,
+        )
+
 
 @strawberry.type(description="What the next usage would add to this period's invoice.")
 class CostEstimate:
@@ -180,3 +191,13 @@ class CostEstimate:
     )
     total_before: Decimal
     total_after: Decimal
+
+    @classmethod
+    def of(cls, estimate: billing.CostEstimate) -> CostEstimate:
+        return cls(
+            period_index=estimate.period_index,
+            pricing_unit=estimate.pricing_unit,
+            amount=estimate.amount,
+            total_before=estimate.total_before,
+            total_after=estimate.total_after,
+        )

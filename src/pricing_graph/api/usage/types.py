@@ -12,7 +12,10 @@ class EventError:
     index: int | None = strawberry.field(
         description="Position of the event in `events`; null for the whole batch."
     )
-    field: str = strawberry.field(description='Dotted input path, e.g. "events.3.metricKey".')
+    field: str | None = strawberry.field(
+        description='Dotted input path, e.g. "events.3.metricKey"; null for the request as a '
+        "whole (FORBIDDEN)."
+    )
     code: ErrorCode
     message: str
 
@@ -25,7 +28,8 @@ class IngestUsagePayload:
     accepted: int = strawberry.field(description="Events stored by this call.")
     duplicates: int = strawberry.field(
         description="Events whose (customerId, eventId) was already stored, or appeared "
-        "earlier in this batch; nothing was written for them."
+        "earlier in this batch, with the same payload; nothing was written for them. The "
+        "same eventId with another payload is rejected (EVENT_ID_REUSED)."
     )
     rejected: int = strawberry.field(description="Events refused; see `errors`.")
     unbilled: int = strawberry.field(

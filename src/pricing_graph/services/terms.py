@@ -1,27 +1,26 @@
-"""Contract inputs -> the rating core's terms, and its verdict -> `UserError`s.
+"""Contract terms as callers give them -> the rating core's `ContractTerms`, and its verdict
+-> `Problem`s on the input's fields.
 
 The rules about terms (adjustment shapes, grant units, commitment dates, a dry run of every
 adjustment against every ramp) live once, in `rating.validate.check_terms`; this module
 only converts inputs, adds the checks that need names from the request (unknown price key,
-non-positive commitment) and maps the rating core's field paths onto input paths.
+non-positive commitment) and maps the rating core's field paths onto input paths. Used by
+createContract/amendContract and by quotes, so a quote is checked as its contract would be.
+
+The input dataclasses carry the same field names, in the same order, as the GraphQL inputs
+(`api.convert.to_domain` maps them), so the request stored in the amendment log is the same
+whichever edge sent it.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Protocol
 
-from pricing_graph.api.catalog.plan_input import text_errors
-from pricing_graph.api.contracts.inputs import (
-    CommitmentInput,
-    ContractSettingsInput,
-    CreditGrantInput,
-    PriceAdjustmentInput,
-)
-from pricing_graph.api.errors import ErrorCode, UserError, camel, user_error
 from pricing_graph.rating import models
 from pricing_graph.rating.calendar import BillingCalendar
 from pricing_graph.rating.errors import CurrencyMismatch, RatingError
@@ -36,8 +35,79 @@ from pricing_graph.rating.terms import (
     SettingOverrides,
 )
 from pricing_graph.rating.validate import check_terms
+from pricing_graph.services.catalog.inputs import DimensionValueSpec, TierSpec, TrialSpec
+from pricing_graph.services.errors import ErrorCode, Problem, camel, problem
+from pricing_graph.services.validation import text_errors
 
 KEY_LENGTH = 100  # the grant and commitment key columns
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class PriceAdjustmentSpec:
+    """A per-customer change to one price of the plan, by price key."""
+
+    price_key: str
+    kind: AdjustmentKind
+    value: Decimal | None = None
+    tiers: tuple[TierSpec, ...] | None = None
+    match: tuple[DimensionValueSpec, ...] | None = None
+    effective_from: date | None = None
+    effective_until: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CreditGrantSpec:
+    key: str
+    amount: Decimal
+    pricing_unit: str | None = None
+    effective: date | None = None
+    expires: date | None = None
+    product_keys: tuple[str, ...] = ()
+    priority: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class CommitmentSpec:
+    key: str
+    kind: CommitmentKind
+    amount: Decimal
+    credit_amount: Decimal | None = None
+    start: date | None = None
+    end: date | None = None
+    product_keys: tuple[str, ...] = ()
+    priority: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ContractSettingsSpec:
+    """Overrides of plan settings; None keeps the plan's value."""
+
+    net_payment_days: int | None = None
+    auto_pay: bool | None = None
+    trial: TrialSpec | None = None
+    invoice_minimum: Decimal | None = None
+
+
+class TermsFields(Protocol):
+    """The contract terms an input carries: createContract's, and a quote's."""
+
+    @property
+    def start_date(self) -> date: ...
+    @property
+    def end_date(self) -> date | None: ...
+    @property
+    def billing_interval(self) -> models.BillingInterval | None: ...
+    @property
+    def billing_anchor(self) -> models.BillingAnchor | None: ...
+    @property
+    def settings(self) -> ContractSettingsSpec | None: ...
+    @property
+    def adjustments(self) -> Sequence[PriceAdjustmentSpec]: ...
+    @property
+    def credit_grants(self) -> Sequence[CreditGrantSpec]: ...
+    @property
+    def commitments(self) -> Sequence[CommitmentSpec]: ...
 
 
 def _allows_negative_override(price: models.Price) -> bool:
@@ -50,14 +120,12 @@ def _allows_negative_override(price: models.Price) -> bool:
     return any(r is not None and r.model is models.PricingModel.DYNAMIC for r in rates)
 
 
-def _negative_errors(
-    item: PriceAdjustmentInput, path: Path, price: models.Price
-) -> list[UserError]:
+def _negative_errors(item: PriceAdjustmentSpec, path: Path, price: models.Price) -> list[Problem]:
     """A contract may not price below zero what the plan could not (`NEGATIVE_VALUE`)."""
     if item.kind is not AdjustmentKind.OVERRIDE:
         return []
     found: list[tuple[Path, object]] = [((*path, "value"), item.value)]
-    for t, tier in enumerate(item.tiers or []):
+    for t, tier in enumerate(item.tiers or ()):
         found += [
             ((*path, "tiers", t, "unit_price"), tier.unit_price),
             ((*path, "tiers", t, "flat_fee"), tier.flat_fee),
@@ -65,14 +133,14 @@ def _negative_errors(
     if _allows_negative_override(price):
         found = found[1:]
     return [
-        user_error(where, ErrorCode.NEGATIVE_VALUE, f"must be >= 0, got {value}")
+        problem(where, ErrorCode.NEGATIVE_VALUE, f"must be >= 0, got {value}")
         for where, value in found
         if isinstance(value, Decimal) and value < 0
     ]
 
 
 def adjustments_from_input(
-    given: Sequence[PriceAdjustmentInput], path: Path, plan: models.Plan, errors: list[UserError]
+    given: Sequence[PriceAdjustmentSpec], path: Path, plan: models.Plan, errors: list[Problem]
 ) -> tuple[PriceAdjustment, ...]:
     prices = {p.key: p for ramp in plan.ramps for p in ramp.prices}
     price_keys = set(prices)
@@ -82,7 +150,7 @@ def adjustments_from_input(
             errors += _negative_errors(item, (*path, index), prices[item.price_key])
         else:
             errors.append(
-                user_error(
+                problem(
                     (*path, index, "price_key"),
                     ErrorCode.UNKNOWN_PRICE,
                     f"the plan has no price with key {item.price_key!r} "
@@ -106,11 +174,11 @@ def adjustments_from_input(
 
 
 def grants_from_input(
-    given: Sequence[CreditGrantInput],
+    given: Sequence[CreditGrantSpec],
     path: Path,
     unit: models.PricingUnit,
     default_effective: date,
-    errors: list[UserError],
+    errors: list[Problem],
 ) -> tuple[CreditGrant, ...]:
     grants = []
     for index, item in enumerate(given):
@@ -118,7 +186,7 @@ def grants_from_input(
         pricing_unit = item.pricing_unit or unit.code
         if pricing_unit != unit.code:
             errors.append(
-                user_error(
+                problem(
                     (*path, index, "pricing_unit"),
                     ErrorCode.CURRENCY_MISMATCH,
                     f"the grant is in {pricing_unit} but the plan is priced in {unit.code}",
@@ -126,7 +194,7 @@ def grants_from_input(
             )
         if item.amount <= 0:
             errors.append(
-                user_error((*path, index, "amount"), ErrorCode.NOT_POSITIVE, "must be above 0")
+                problem((*path, index, "amount"), ErrorCode.NOT_POSITIVE, "must be above 0")
             )
         grants.append(
             CreditGrant(
@@ -143,14 +211,14 @@ def grants_from_input(
 
 
 def commitments_from_input(
-    given: Sequence[CommitmentInput], path: Path, errors: list[UserError]
+    given: Sequence[CommitmentSpec], path: Path, errors: list[Problem]
 ) -> tuple[Commitment, ...]:
     commitments = []
     for index, item in enumerate(given):
         errors += text_errors((*path, index, "key"), item.key, max_length=KEY_LENGTH)
         if item.amount <= 0:
             errors.append(
-                user_error(
+                problem(
                     (*path, index, "amount"),
                     ErrorCode.NOT_POSITIVE,
                     f"a commitment must be above 0, got {item.amount}",
@@ -172,7 +240,7 @@ def commitments_from_input(
 
 
 def overrides_from_input(
-    given: ContractSettingsInput | None,
+    given: ContractSettingsSpec | None,
     interval: models.BillingInterval,
     anchor: models.BillingAnchor,
 ) -> SettingOverrides:
@@ -216,8 +284,8 @@ def terms_errors(
     plan: models.Plan,
     terms: ContractTerms,
     renames: dict[str, tuple[str, int]] | None = None,
-) -> list[UserError]:
-    """What the rating core refuses about these terms, as errors on the input's fields."""
+) -> list[Problem]:
+    """What the rating core refuses about these terms, as problems on the input's fields."""
     try:
         check_terms(plan, terms)
     except RatingError as refused:
@@ -228,7 +296,7 @@ def terms_errors(
         else:
             code = ErrorCode.INVALID_TERMS
         field = _adjusted_price_field(plan, terms, refused.field)
-        return [UserError(field=rating_path(field, renames), code=code, message=refused.message)]
+        return [Problem(field=rating_path(field, renames), code=code, message=refused.message)]
     return []
 
 
@@ -246,23 +314,10 @@ def _adjusted_price_field(plan: models.Plan, terms: ContractTerms, field: str) -
     return f"adjustments[{last}]"
 
 
-class TermsFields(Protocol):
-    """The contract terms an input carries: createContract's, and a quote's."""
-
-    start_date: date
-    end_date: date | None
-    billing_interval: models.BillingInterval | None
-    billing_anchor: models.BillingAnchor | None
-    settings: ContractSettingsInput | None
-    adjustments: list[PriceAdjustmentInput]
-    credit_grants: list[CreditGrantInput]
-    commitments: list[CommitmentInput]
-
-
-def date_errors(given: TermsFields) -> list[UserError]:
+def date_errors(given: TermsFields) -> list[Problem]:
     if given.end_date is not None and given.end_date <= given.start_date:
         return [
-            user_error(
+            problem(
                 ("end_date",),
                 ErrorCode.INVALID_DATES,
                 f"the end {given.end_date} must be after the start {given.start_date}",
@@ -271,7 +326,7 @@ def date_errors(given: TermsFields) -> list[UserError]:
     return []
 
 
-def build_terms(plan: models.Plan, given: TermsFields, errors: list[UserError]) -> ContractTerms:
+def build_terms(plan: models.Plan, given: TermsFields, errors: list[Problem]) -> ContractTerms:
     """The rating core's terms for `given` on `plan`; input problems go to `errors`."""
     interval = given.billing_interval or plan.billing_interval
     anchor = given.billing_anchor or plan.billing_anchor
@@ -287,7 +342,7 @@ def build_terms(plan: models.Plan, given: TermsFields, errors: list[UserError]) 
     )
 
 
-def terms_problems(plan: models.Plan, terms: ContractTerms) -> list[UserError]:
+def terms_problems(plan: models.Plan, terms: ContractTerms) -> list[Problem]:
     """What the rating core refuses about valid-looking terms, on the input's fields."""
     problems = terms_errors(plan, terms, renames={"overrides": ("settings", 0)})
     if problems:
@@ -299,5 +354,5 @@ def terms_problems(plan: models.Plan, terms: ContractTerms) -> list[UserError]:
             terms.start, terms.end, overrides.billing_interval, overrides.billing_anchor
         )
     except RatingError as bad:
-        return [user_error(("billing_anchor",), ErrorCode.INVALID_VALUE, bad.message)]
+        return [problem(("billing_anchor",), ErrorCode.INVALID_VALUE, bad.message)]
     return []

@@ -1,7 +1,9 @@
-"""createPlan/updatePlan input -> domain `Plan`, with every problem as a `UserError`.
+"""A plan input -> domain `Plan` values, with every problem found.
 
 What needs the database (unknown metric keys) is resolved by the caller, which passes the
 metrics it found; structural rules live in `rating.plan_checks`, shared with the rating core.
+Each function appends its problems to `errors` and returns what it could build, so one
+request reports everything wrong with it at once.
 """
 
 from __future__ import annotations
@@ -12,57 +14,33 @@ from decimal import Decimal
 
 from babel.numbers import get_currency_precision, list_currencies
 
-from pricing_graph.api.catalog.inputs import (
-    PriceInput,
-    PricingUnitInput,
-    RampInput,
-    RateInput,
-    TierInput,
-    UsageLimitInput,
-)
-from pricing_graph.api.errors import ErrorCode, UserError, user_error
 from pricing_graph.rating import models
 from pricing_graph.rating.plan_checks import Path, check_plan
+from pricing_graph.services.catalog.inputs import (
+    LimitSpec,
+    PriceSpec,
+    PricingUnitSpec,
+    RampSpec,
+    RateSpec,
+    TierSpec,
+)
+from pricing_graph.services.errors import ErrorCode, Problem, problem
+from pricing_graph.services.validation import key_errors, text_errors
 from pricing_graph.store.catalog import MetricRow
 from pricing_graph.store.catalog_repo import UsageLimitSpec
 from pricing_graph.store.mappers import metric_to_domain
 
-KEY_PATTERN = re.compile(r"[a-z0-9][a-z0-9_.-]{0,99}")
 ISO_CURRENCIES = frozenset(list_currencies())
 
 
-def key_errors(path: Path, key: str) -> list[UserError]:
-    if KEY_PATTERN.fullmatch(key):
-        return []
-    return [
-        user_error(
-            path,
-            ErrorCode.INVALID_VALUE,
-            f"{key!r} is not a key: use 1-100 lowercase letters, digits, '.', '-' or '_', "
-            "starting with a letter or digit",
-        )
-    ]
-
-
-def text_errors(
-    path: Path, text: str, *, max_length: int = 200, required: bool = True
-) -> list[UserError]:
-    """Refuse empty text (when required) and text longer than its column."""
-    if required and not text.strip():
-        return [user_error(path, ErrorCode.REQUIRED, "must not be empty")]
-    if len(text) > max_length:
-        return [user_error(path, ErrorCode.INVALID_VALUE, f"at most {max_length} characters")]
-    return []
-
-
 def pricing_unit_from_input(
-    given: PricingUnitInput, errors: list[UserError], path: Path = ("pricing_unit",)
+    given: PricingUnitSpec, errors: list[Problem], path: Path = ("pricing_unit",)
 ) -> models.PricingUnit:
     code = given.code.strip()
     if given.invoice_currency is None:
         if code not in ISO_CURRENCIES:
             errors.append(
-                user_error(
+                problem(
                     (*path, "code"),
                     ErrorCode.UNKNOWN_CURRENCY,
                     f"{code!r} is not an ISO 4217 currency; for a custom pricing unit also give "
@@ -73,7 +51,7 @@ def pricing_unit_from_input(
         precision = get_currency_precision(code)
         if given.decimals is not None and given.decimals != precision:
             errors.append(
-                user_error(
+                problem(
                     (*path, "decimals"),
                     ErrorCode.INVALID_VALUE,
                     f"{code} has {precision} minor digits by ISO 4217; leave decimals empty",
@@ -81,7 +59,7 @@ def pricing_unit_from_input(
             )
         if given.overage_rate is not None:
             errors.append(
-                user_error(
+                problem(
                     (*path, "overage_rate"),
                     ErrorCode.INVALID_VALUE,
                     "only custom pricing units have an overage rate",
@@ -91,7 +69,7 @@ def pricing_unit_from_input(
 
     if code in ISO_CURRENCIES:
         errors.append(
-            user_error(
+            problem(
                 (*path, "code"),
                 ErrorCode.INVALID_VALUE,
                 f"{code} is a currency; a custom pricing unit needs a name of its own",
@@ -99,11 +77,11 @@ def pricing_unit_from_input(
         )
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,19}", code):
         errors.append(
-            user_error((*path, "code"), ErrorCode.INVALID_VALUE, "use 1-20 letters and digits")
+            problem((*path, "code"), ErrorCode.INVALID_VALUE, "use 1-20 letters and digits")
         )
     if given.invoice_currency not in ISO_CURRENCIES:
         errors.append(
-            user_error(
+            problem(
                 (*path, "invoice_currency"),
                 ErrorCode.UNKNOWN_CURRENCY,
                 f"{given.invoice_currency!r} is not an ISO 4217 currency",
@@ -111,11 +89,11 @@ def pricing_unit_from_input(
         )
     if given.decimals is None:
         errors.append(
-            user_error((*path, "decimals"), ErrorCode.REQUIRED, "a custom unit needs decimals")
+            problem((*path, "decimals"), ErrorCode.REQUIRED, "a custom unit needs decimals")
         )
     if given.overage_rate is None:
         errors.append(
-            user_error(
+            problem(
                 (*path, "overage_rate"),
                 ErrorCode.REQUIRED,
                 "a custom unit needs the price of one unit in the invoice currency",
@@ -130,7 +108,7 @@ def pricing_unit_from_input(
 
 
 def referenced_metric_keys(
-    ramps: Iterable[RampInput] | None, limits: Iterable[UsageLimitInput] | None
+    ramps: Iterable[RampSpec] | None, limits: Iterable[LimitSpec] | None
 ) -> set[str]:
     keys = {limit.metric_key for limit in limits or ()}
     for ramp in ramps or ():
@@ -139,7 +117,7 @@ def referenced_metric_keys(
 
 
 def ramps_from_input(
-    ramps: list[RampInput], metrics: Mapping[str, MetricRow], errors: list[UserError]
+    ramps: Iterable[RampSpec], metrics: Mapping[str, MetricRow], errors: list[Problem]
 ) -> tuple[models.Ramp, ...]:
     return tuple(
         models.Ramp(
@@ -156,7 +134,7 @@ def ramps_from_input(
 
 
 def _price(
-    path: Path, given: PriceInput, metrics: Mapping[str, MetricRow], errors: list[UserError]
+    path: Path, given: PriceSpec, metrics: Mapping[str, MetricRow], errors: list[Problem]
 ) -> models.Price | None:
     errors.extend(key_errors((*path, "key"), given.key))
     errors.extend(text_errors((*path, "name"), given.name))
@@ -167,7 +145,7 @@ def _price(
     kinds = [k for k in ("usage", "fixed", "composite") if getattr(given, k) is not None]
     if len(kinds) != 1:
         errors.append(
-            user_error(
+            problem(
                 path,
                 ErrorCode.REQUIRED if not kinds else ErrorCode.INVALID_VALUE,
                 f"give exactly one of usage, fixed or composite (got {', '.join(kinds) or 'none'})",
@@ -180,7 +158,7 @@ def _price(
         metric = metrics.get(usage.metric_key)
         if metric is None:
             errors.append(
-                user_error(
+                problem(
                     (*path, "usage", "metric_key"),
                     ErrorCode.UNKNOWN_METRIC,
                     f"no billable metric has key {usage.metric_key!r}; create it first",
@@ -232,14 +210,14 @@ def _price(
     )
 
 
-def _rate(path: Path, given: RateInput, errors: list[UserError]) -> models.Rate:
+def _rate(path: Path, given: RateSpec, errors: list[Problem]) -> models.Rate:
     model = models.PricingModel(given.model)
     if model is models.PricingModel.FLAT and given.unit_price is None:
-        errors.append(user_error((*path, "unit_price"), ErrorCode.REQUIRED, "FLAT needs unitPrice"))
+        errors.append(problem((*path, "unit_price"), ErrorCode.REQUIRED, "FLAT needs unitPrice"))
     return models.Rate(
         model=model,
         unit_price=given.unit_price if given.unit_price is not None else Decimal(0),
-        tiers=_tiers((*path, "tiers"), given.tiers or [], errors),
+        tiers=_tiers((*path, "tiers"), given.tiers or (), errors),
         package_size=given.package_size,
         package_price=given.package_price,
         package_rounding=models.PackageRounding(given.package_rounding),
@@ -252,13 +230,15 @@ def _rate(path: Path, given: RateInput, errors: list[UserError]) -> models.Rate:
     )
 
 
-def _tiers(path: Path, tiers: list[TierInput], errors: list[UserError]) -> tuple[models.Tier, ...]:
+def _tiers(
+    path: Path, tiers: tuple[TierSpec, ...], errors: list[Problem]
+) -> tuple[models.Tier, ...]:
     previous: Decimal | None = Decimal(0)
     for index, tier in enumerate(tiers):
         if tier.from_ is not None and previous is not None and tier.from_ != previous:
             gap = tier.from_ > previous
             errors.append(
-                user_error(
+                problem(
                     (*path, index, "from"),
                     ErrorCode.TIER_GAP if gap else ErrorCode.TIER_OVERLAP,
                     f"tier starts after {tier.from_} but the previous tier ends at {previous}: "
@@ -270,7 +250,7 @@ def _tiers(path: Path, tiers: list[TierInput], errors: list[UserError]) -> tuple
 
 
 def usage_limits_from_input(
-    limits: list[UsageLimitInput], metrics: Mapping[str, MetricRow], errors: list[UserError]
+    limits: Iterable[LimitSpec], metrics: Mapping[str, MetricRow], errors: list[Problem]
 ) -> tuple[UsageLimitSpec, ...]:
     seen: set[str] = set()
     specs = []
@@ -278,7 +258,7 @@ def usage_limits_from_input(
         path = ("usage_limits", index)
         if limit.metric_key not in metrics:
             errors.append(
-                user_error(
+                problem(
                     (*path, "metric_key"),
                     ErrorCode.UNKNOWN_METRIC,
                     f"no billable metric has key {limit.metric_key!r}",
@@ -287,7 +267,7 @@ def usage_limits_from_input(
             continue
         if limit.metric_key in seen:
             errors.append(
-                user_error(
+                problem(
                     (*path, "metric_key"),
                     ErrorCode.DUPLICATE_KEY,
                     f"{limit.metric_key!r} already has a limit in this plan",
@@ -295,17 +275,17 @@ def usage_limits_from_input(
             )
         seen.add(limit.metric_key)
         if limit.limit is not None and limit.limit < 0:
-            errors.append(user_error((*path, "limit"), ErrorCode.NEGATIVE_VALUE, "must be 0+"))
+            errors.append(problem((*path, "limit"), ErrorCode.NEGATIVE_VALUE, "must be 0+"))
         if (limit.rate_limit is None) != (limit.rate_limit_window is None):
             errors.append(
-                user_error(
+                problem(
                     (*path, "rate_limit"),
                     ErrorCode.REQUIRED,
                     "give rateLimit and rateLimitWindow together",
                 )
             )
         elif limit.rate_limit is not None and limit.rate_limit < 1:
-            errors.append(user_error((*path, "rate_limit"), ErrorCode.NOT_POSITIVE, "must be 1+"))
+            errors.append(problem((*path, "rate_limit"), ErrorCode.NOT_POSITIVE, "must be 1+"))
         specs.append(
             UsageLimitSpec(
                 metric_key=limit.metric_key,
@@ -320,5 +300,5 @@ def usage_limits_from_input(
     return tuple(specs)
 
 
-def plan_errors(plan: models.Plan) -> list[UserError]:
-    return [user_error(p.path, p.code, p.message) for p in check_plan(plan)]
+def plan_errors(plan: models.Plan) -> list[Problem]:
+    return [problem(p.path, p.code, p.message) for p in check_plan(plan)]

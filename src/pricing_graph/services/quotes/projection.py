@@ -1,31 +1,53 @@
-"""Projected usage input -> the rating core's `UsageProjection`, with errors by field."""
+"""Projected usage as callers give it -> the rating core's `UsageProjection`, with problems
+by field."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from decimal import Decimal
+from dataclasses import dataclass
+from decimal import Context, Decimal
 
-from pricing_graph.api.errors import ErrorCode, UserError, camel, user_error
-from pricing_graph.api.quotes.inputs import ProjectedUsageInput
 from pricing_graph.rating import MetricUsage, UsageProjection, UsageSnapshot
+from pricing_graph.rating.plan_checks import Path
 from pricing_graph.rating.usage import group_of
+from pricing_graph.services.catalog.inputs import DimensionValueSpec
+from pricing_graph.services.errors import ErrorCode, Problem, camel, problem
 
 HUNDRED = Decimal(100)
 QUANTUM = Decimal("1e-12")  # a grown quantity keeps 12 places, like every Decimal input
+MAX_GROWTH_PERCENT = Decimal(1000)  # a period: 11 times the period before at most
+# A grown quantity stays below what a Decimal input may say (21 integer digits).
+MAX_QUANTITY = Decimal(10) ** 21
+_GROWTH = Context(prec=60)  # exact for any quantity below MAX_QUANTITY with 12 places
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectedUsage:
+    """Projected usage of one metric (and dimension group) per billing period: a constant
+    `quantity`, optionally growing by `growth_percent` a period; or a `per_period` list; or,
+    for PERCENTAGE prices, `transaction_count` transactions of `average_amount`."""
+
+    metric_key: str
+    dimensions: tuple[DimensionValueSpec, ...] | None = None
+    quantity: Decimal | None = None
+    growth_percent: Decimal | None = None
+    per_period: tuple[Decimal, ...] | None = None
+    transaction_count: int | None = None
+    average_amount: Decimal | None = None
 
 
 def projection_from_input(
-    usage: Sequence[ProjectedUsageInput],
+    usage: Sequence[ProjectedUsage],
     periods: int,
     metric_keys: Collection[str],
-    errors: list[UserError],
+    errors: list[Problem],
 ) -> UsageProjection:
     per_period: list[list[MetricUsage]] = [[] for _ in range(periods)]
     for index, item in enumerate(usage):
         path = ("usage", index)
         if item.metric_key not in metric_keys:
             errors.append(
-                user_error(
+                problem(
                     (*path, "metric_key"),
                     ErrorCode.UNKNOWN_METRIC,
                     f"the plan prices no metric {item.metric_key!r} "
@@ -48,10 +70,7 @@ def projection_from_input(
 
 
 def _entries(
-    item: ProjectedUsageInput,
-    periods: int,
-    path: tuple[str | int, ...],
-    errors: list[UserError],
+    item: ProjectedUsage, periods: int, path: Path, errors: list[Problem]
 ) -> list[tuple[Decimal, int | None]]:
     given = [
         name
@@ -60,7 +79,7 @@ def _entries(
     ]
     if len(given) != 1:
         errors.append(
-            user_error(
+            problem(
                 path,
                 ErrorCode.INVALID_VALUE,
                 "give one of quantity, perPeriod or transactionCount "
@@ -70,15 +89,13 @@ def _entries(
         return []
     if item.growth_percent is not None and item.quantity is None:
         errors.append(
-            user_error(
-                (*path, "growth_percent"), ErrorCode.INVALID_VALUE, "grows a constant quantity"
-            )
+            problem((*path, "growth_percent"), ErrorCode.INVALID_VALUE, "grows a constant quantity")
         )
         return []
     if item.per_period is not None:
         if len(item.per_period) != periods:
             errors.append(
-                user_error(
+                problem(
                     (*path, "per_period"),
                     ErrorCode.INVALID_VALUE,
                     f"give one quantity per period: {periods}, got {len(item.per_period)}",
@@ -91,11 +108,11 @@ def _entries(
     if item.transaction_count is not None:
         if item.transaction_count < 0:
             errors.append(
-                user_error((*path, "transaction_count"), ErrorCode.NEGATIVE_VALUE, "must be 0+")
+                problem((*path, "transaction_count"), ErrorCode.NEGATIVE_VALUE, "must be 0+")
             )
         if item.average_amount is None:
             errors.append(
-                user_error(
+                problem(
                     (*path, "average_amount"),
                     ErrorCode.REQUIRED,
                     "a transaction count needs the average transaction amount",
@@ -107,20 +124,37 @@ def _entries(
     assert item.quantity is not None
     _not_negative((*path, "quantity"), item.quantity, errors)
     growth = item.growth_percent or Decimal(0)
-    if growth <= -HUNDRED:
+    if not -HUNDRED < growth <= MAX_GROWTH_PERCENT:
         errors.append(
-            user_error((*path, "growth_percent"), ErrorCode.INVALID_VALUE, "must be above -100")
+            problem(
+                (*path, "growth_percent"),
+                ErrorCode.INVALID_VALUE,
+                f"must be above -100 and at most {MAX_GROWTH_PERCENT} (percent a period), "
+                f"got {growth}",
+            )
         )
         return []
-    factor = (HUNDRED + growth) / HUNDRED
+    factor = _GROWTH.divide(HUNDRED + growth, HUNDRED)
     quantities: list[tuple[Decimal, int | None]] = []
     quantity = item.quantity
-    for _ in range(periods):
+    for period in range(periods):
+        if quantity >= MAX_QUANTITY:
+            errors.append(
+                problem(
+                    (*path, "growth_percent"),
+                    ErrorCode.INVALID_VALUE,
+                    f"grows the quantity past {MAX_QUANTITY:f} by period {period}: lower "
+                    "the growth, the quantity or the periods",
+                )
+            )
+            return []
         quantities.append((quantity, None))
-        quantity = (quantity * factor).quantize(QUANTUM).normalize() if growth else quantity
+        if growth:
+            quantity = _GROWTH.multiply(quantity, factor).quantize(QUANTUM, context=_GROWTH)
+            quantity = quantity.normalize(_GROWTH)
     return quantities
 
 
-def _not_negative(path: tuple[str | int, ...], value: Decimal, errors: list[UserError]) -> None:
+def _not_negative(path: Path, value: Decimal, errors: list[Problem]) -> None:
     if value < 0:
-        errors.append(user_error(path, ErrorCode.NEGATIVE_VALUE, f"must be 0 or more, got {value}"))
+        errors.append(problem(path, ErrorCode.NEGATIVE_VALUE, f"must be 0 or more, got {value}"))

@@ -1,0 +1,333 @@
+"""`price_quote` (what a deal would cost) and `compare_plans` (every public plan of a
+product for one usage profile).
+
+A quote takes the plan, draft terms checked under createContract's rules
+(`services.terms`) and projected usage to the rating core's `quote`; the result is the
+rating core's `Quote` plus each metric's effective price. Nothing is written.
+
+Access (services.access): anyone may price the public price book (PUBLISHED, PUBLIC plans;
+any other plan answers NOT_FOUND on planId, exactly as a missing one); sales and admin
+price every plan, drafts with the sales scope. The bounds (periods, dates, growth) are
+checked before any list is built or any period walked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from pricing_graph.rating import ContractTerms, RatingError, UsageProjection, models, quote
+from pricing_graph.rating import Quote as RatedQuote
+from pricing_graph.rating import compare_plans as rank_plans
+from pricing_graph.rating.calendar import INTERVAL_MONTHS
+from pricing_graph.services import access
+from pricing_graph.services.actor import Actor
+from pricing_graph.services.billing import RatingReads, StoreReads
+from pricing_graph.services.errors import DomainError, ErrorCode, Problem, problem, refuse_if
+from pricing_graph.services.ids import InvalidGlobalId, decode_id
+from pricing_graph.services.quotes.projection import ProjectedUsage, projection_from_input
+from pricing_graph.services.terms import (
+    CommitmentSpec,
+    ContractSettingsSpec,
+    CreditGrantSpec,
+    PriceAdjustmentSpec,
+    build_terms,
+    date_errors,
+    terms_problems,
+)
+from pricing_graph.services.unit_of_work import UnitOfWork
+from pricing_graph.services.validation import date_out_of_range, dates_out_of_range
+from pricing_graph.store.catalog_repo import LoadedPlan
+
+MAX_PERIODS = 120
+PRICE_QUANTUM = Decimal("1e-12")
+BIWEEKS_PER_MONTH = Decimal(365) / Decimal(12) / Decimal(14)
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteRequest:
+    """What a deal would cost: a plan version (global ID), the terms createContract takes
+    and projected usage over `periods` billing periods (1 to MAX_PERIODS). The fields and
+    their order are the GraphQL QuoteInput's: a saved quote stores it as sent."""
+
+    plan_id: str
+    start_date: date
+    periods: int
+    usage: tuple[ProjectedUsage, ...]
+    end_date: date | None = None
+    billing_interval: models.BillingInterval | None = None
+    billing_anchor: models.BillingAnchor | None = None
+    settings: ContractSettingsSpec | None = None
+    adjustments: tuple[PriceAdjustmentSpec, ...] = ()
+    credit_grants: tuple[CreditGrantSpec, ...] = ()
+    commitments: tuple[CommitmentSpec, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EffectivePrice:
+    """What a metric costs per unit over the quote, all in."""
+
+    metric_key: str
+    quantity: Decimal  # projected metric units over the term
+    amount: Decimal  # its usage lines, before credits
+    price_per_unit: Decimal | None  # amount / quantity
+
+
+@dataclass(frozen=True, slots=True)
+class PricedQuote:
+    loaded: LoadedPlan
+    terms: ContractTerms
+    projection: UsageProjection
+    rated: RatedQuote
+    effective_prices: tuple[EffectivePrice, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ComparisonRequest:
+    """comparePlans' arguments; refusals name them (`periods`, `usage.0.quantity`)."""
+
+    product_id: int
+    usage: tuple[ProjectedUsage, ...]
+    periods: int = 12
+    start_date: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlanComparison:
+    """One plan priced for the usage profile; cheapest first."""
+
+    rank: int
+    plan_key: str
+    plan_version: int
+    plan_name: str
+    currency: str
+    total: Decimal
+    monthly_equivalent: Decimal  # total spread over the months, rounded to the currency
+
+
+def usage_metric_keys(plan: models.Plan) -> set[str]:
+    return {
+        price.metric.key
+        for ramp in plan.ramps
+        for price in ramp.prices
+        if isinstance(price, models.UsagePrice)
+    }
+
+
+async def quotable_plan(
+    actor: Actor, rule: access.Rule, reads: RatingReads, global_id: str, errors: list[Problem]
+) -> LoadedPlan | None:
+    """The plan a caller may quote: for the public (rule PUBLIC) a published public plan,
+    any other answering as a missing one; for the rest published ones, drafts with the
+    sales scope, never an archived one."""
+    try:
+        plan_id = decode_id(global_id, "Plan")[1]
+    except InvalidGlobalId as bad:
+        errors.append(problem(("plan_id",), ErrorCode.INVALID_ID, str(bad)))
+        return None
+    [loaded] = await reads.plans([plan_id])
+    if loaded is None or (rule is access.PUBLIC and not _public(loaded)):
+        errors.append(problem(("plan_id",), ErrorCode.NOT_FOUND, f"no plan {global_id}"))
+        return None
+    status = loaded.row.status
+    if status == "ARCHIVED":
+        errors.append(
+            problem(
+                ("plan_id",),
+                ErrorCode.PLAN_ARCHIVED,
+                f"plan {loaded.row.key} v{loaded.row.version} is archived; quote its latest "
+                "published version",
+            )
+        )
+        return None
+    if status == "DRAFT" and not actor.may_quote_drafts():
+        errors.append(
+            problem(
+                ("plan_id",),
+                ErrorCode.FORBIDDEN,
+                "draft plans can be quoted with a sales API key only",
+            )
+        )
+        return None
+    return loaded
+
+
+def _public(loaded: LoadedPlan) -> bool:
+    return loaded.row.status == "PUBLISHED" and loaded.row.visibility == "PUBLIC"
+
+
+def _periods_problem(periods: int, path: tuple[str, ...]) -> Problem | None:
+    if 1 <= periods <= MAX_PERIODS:
+        return None
+    return problem(path, ErrorCode.INVALID_VALUE, f"must be 1 to {MAX_PERIODS}, got {periods}")
+
+
+async def price_quote(
+    uow: UnitOfWork, actor: Actor, given: QuoteRequest, *, reads: RatingReads | None = None
+) -> PricedQuote:
+    """Price a deal that does not exist yet; problems are on the QuoteRequest's fields
+    (`input.adjustments.0.value`)."""
+    rule = access.authorize(actor, "quote")
+    return await priced_for(uow, actor, rule, given, reads=reads)
+
+
+async def priced_for(
+    uow: UnitOfWork,
+    actor: Actor,
+    rule: access.Rule,
+    given: QuoteRequest,
+    *,
+    reads: RatingReads | None = None,
+) -> PricedQuote:
+    """`price_quote` for a caller already authorized with `rule` (saved quotes price
+    through here under their own operation's rule)."""
+    reads = reads or StoreReads(uow)
+    errors: list[Problem] = []
+    periods = _periods_problem(given.periods, ("periods",))
+    if periods is not None:
+        errors.append(periods)
+    errors += dates_out_of_range(given)
+    loaded = await quotable_plan(actor, rule, reads, given.plan_id, errors)
+    if loaded is None or errors:
+        raise DomainError(errors)
+    plan = loaded.plan
+    errors += date_errors(given)
+    terms = build_terms(plan, given, errors)
+    projection = projection_from_input(given.usage, given.periods, usage_metric_keys(plan), errors)
+    refuse_if(errors)
+    refuse_if(terms_problems(plan, terms))
+    try:
+        rated = quote(plan, terms, projection, given.periods)
+        effective = effective_prices(rated, plan, projection)
+    except RatingError as refused:
+        field = "periods" if refused.code == "PERIOD_OUT_OF_RANGE" else "usage"
+        try:
+            code = ErrorCode(refused.code)
+        except ValueError:
+            code = ErrorCode.INVALID_VALUE
+        raise DomainError([problem((field,), code, refused.message)]) from None
+    except ArithmeticError:  # amounts beyond exact decimal arithmetic (say 10^21 x 10^21)
+        raise DomainError([problem(("usage",), ErrorCode.INVALID_VALUE, TOO_LARGE)]) from None
+    return PricedQuote(loaded, terms, projection, rated, effective)
+
+
+TOO_LARGE = (
+    "the projected amounts are too large to price exactly: lower the quantities or the "
+    "prices of the adjustments"
+)
+
+
+def effective_prices(
+    rated: RatedQuote, plan: models.Plan, projection: UsageProjection
+) -> tuple[EffectivePrice, ...]:
+    """Per metric priced by the plan: projected units, what their usage lines cost, and
+    the price per unit that makes."""
+    metric_of = {
+        price.key: price.metric.key
+        for ramp in plan.ramps
+        for price in ramp.prices
+        if isinstance(price, models.UsagePrice)
+    }
+    amounts: dict[str, Decimal] = {}
+    for invoice in rated.invoices:
+        for line in invoice.lines:
+            metric = metric_of.get(line.price_key or "")
+            if metric is not None:
+                amounts[metric] = amounts.get(metric, Decimal(0)) + line.amount
+    quantities: dict[str, Decimal] = {}
+    for period in range(len(rated.invoices)):
+        snapshot = projection.for_period(period)
+        for usage in snapshot.usage if snapshot else ():
+            quantities[usage.metric_key] = quantities.get(usage.metric_key, Decimal(0)) + (
+                usage.quantity
+                if usage.transaction_count is None
+                else usage.transaction_count * (usage.average_amount or Decimal(0))
+            )
+    return tuple(
+        EffectivePrice(
+            metric_key=metric,
+            quantity=quantity,
+            amount=amounts.get(metric, Decimal(0)),
+            price_per_unit=(amounts.get(metric, Decimal(0)) / quantity)
+            .quantize(PRICE_QUANTUM)
+            .normalize()
+            if quantity
+            else None,
+        )
+        for metric, quantity in sorted(quantities.items())
+    )
+
+
+def _months(interval: models.BillingInterval, periods: int) -> Decimal:
+    if interval is models.BillingInterval.BIWEEKLY:
+        return Decimal(periods) / BIWEEKS_PER_MONTH
+    return Decimal(periods * INTERVAL_MONTHS[interval])
+
+
+def _as_argument(found: Problem) -> Problem:
+    """comparePlans takes plain arguments: a field is `usage.0.quantity`, not `input.…`."""
+    field = found.field.removeprefix("input.") if found.field else found.field
+    return Problem(field=field, code=found.code, message=found.message)
+
+
+async def compare_plans(
+    uow: UnitOfWork, actor: Actor, given: ComparisonRequest, *, reads: RatingReads | None = None
+) -> list[PlanComparison]:
+    """Every published public plan of the product priced for the same usage, cheapest
+    first, with a monthly equivalent."""
+    access.authorize(actor, "comparePlans")
+    reads = reads or StoreReads(uow)
+    periods = given.periods
+    errors: list[Problem] = []
+    bad_periods = _periods_problem(periods, ("periods",))
+    if bad_periods is not None:
+        errors.append(bad_periods)
+    if given.start_date is not None:
+        message = date_out_of_range(given.start_date)
+        if message is not None:
+            errors.append(problem(("start_date",), ErrorCode.INVALID_DATES, message))
+    if await reads.product(given.product_id) is None:
+        errors.append(
+            Problem(field="productId", code=ErrorCode.NOT_FOUND, message="no such product")
+        )
+    rows = [
+        row
+        for row in await reads.product_plans(given.product_id)
+        if row.status == "PUBLISHED" and row.visibility == "PUBLIC"
+    ]
+    loaded = [p for p in await reads.plans([r.id or 0 for r in rows]) if p]
+    metric_keys = set().union(*(usage_metric_keys(p.plan) for p in loaded))
+    if bad_periods is None:  # never build a projection of 2,147,483,647 periods
+        projection = projection_from_input(given.usage, periods, metric_keys, errors)
+    if errors:
+        raise DomainError([_as_argument(e) for e in errors])
+    if not loaded:
+        return []
+    start = given.start_date or datetime.now(UTC).date().replace(day=1)
+    try:
+        ranked = rank_plans([p.plan for p in loaded], projection, periods, start)
+    except RatingError as refused:
+        raise DomainError([problem(("usage",), ErrorCode.INVALID_USAGE, refused.message)]) from None
+    except ArithmeticError:
+        raise DomainError([Problem("usage", ErrorCode.INVALID_VALUE, TOO_LARGE)]) from None
+    names = {(p.plan.key, p.plan.version): p.plan for p in loaded}
+    comparisons = []
+    for ranking in ranked:
+        plan = names[(ranking.plan_key, ranking.plan_version)]
+        quantum = Decimal(1).scaleb(-plan.pricing_unit.decimals)
+        monthly = (ranking.total / _months(plan.billing_interval, periods)).quantize(
+            quantum, rounding=ROUND_HALF_UP
+        )
+        comparisons.append(
+            PlanComparison(
+                rank=ranking.rank,
+                plan_key=ranking.plan_key,
+                plan_version=ranking.plan_version,
+                plan_name=plan.name,
+                currency=ranking.quote.currency,
+                total=ranking.total,
+                monthly_equivalent=monthly,
+            )
+        )
+    return comparisons

@@ -1,0 +1,105 @@
+"""The unit of work of one caller's request: a shared read session and write transactions.
+
+Reads may run concurrently (GraphQL resolves fields in parallel) but an AsyncSession may
+not, so they share one session behind a lock. A write closes the read session first (so
+nothing read before it is served stale after it) and runs in its own transaction: all of
+it commits, or none of it does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from pricing_graph.services.errors import DomainError, ErrorCode, Problem
+from pricing_graph.settings import Settings
+from pricing_graph.store.engine import make_engine, make_session_factory
+from pricing_graph.store.plan_cache import PlanCache
+
+ResultT = TypeVar("ResultT")
+Work = Callable[[AsyncSession], Awaitable[ResultT]]
+
+
+@dataclass(frozen=True, slots=True)
+class Database:
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    settings: Settings = field(default_factory=Settings)
+    # Published plan versions never change, so their domain values are kept per database
+    # for the life of the process.
+    plans: PlanCache = field(default_factory=PlanCache)
+
+    @classmethod
+    def connect(cls, settings: Settings, **engine_options: Any) -> Database:
+        engine = make_engine(settings.database_url, **engine_options)
+        return cls(engine=engine, sessions=make_session_factory(engine), settings=settings)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+DUPLICATE = Problem(
+    field=None, code=ErrorCode.DUPLICATE_KEY, message="conflicts with existing data"
+)
+
+
+class UnitOfWork:
+    """One per request (or CLI command). `writes` counts committed or attempted writes, so
+    per-request caches built on reads (DataLoaders) know when to start afresh."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.settings = database.settings
+        self.writes = 0
+        self._lock = asyncio.Lock()
+        self._session: AsyncSession | None = None
+
+    async def read(self, statement: Any) -> Sequence[Any]:
+        async with self.reader() as session:
+            rows: Sequence[Any] = (await session.exec(statement)).all()
+            return rows
+
+    @asynccontextmanager
+    async def reader(self) -> AsyncIterator[AsyncSession]:
+        """The request's read session, held alone for the block."""
+        async with self._lock:
+            if self._session is None:
+                self._session = self.database.sessions()
+            yield self._session
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        async with self._lock:
+            await self._close_reader()
+            try:
+                async with self.database.sessions() as session, session.begin():
+                    yield session
+            finally:
+                self.writes += 1
+
+    async def run(self, work: Work[ResultT], *, conflict: Problem | None = None) -> ResultT:
+        """All of `work` commits, or none of it does and its DomainError propagates.
+
+        A unique-constraint race (two requests creating the same key at once) reaches the
+        database as an IntegrityError; it is reported as `conflict`."""
+        try:
+            async with self.transaction() as session:
+                return await work(session)
+        except IntegrityError:
+            raise DomainError([conflict or DUPLICATE]) from None
+
+    async def close(self) -> None:
+        async with self._lock:
+            await self._close_reader()
+
+    async def _close_reader(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None

@@ -1,0 +1,567 @@
+"""Usage ingestion: validate a batch of events, store the good ones in one transaction.
+
+Every edge ends here: the `ingestUsage` mutation, the bulk endpoint `POST /v1/usage/events`
+and the demo seeder. Customers and metrics of the whole batch are resolved with one query
+each; the rows go in with one INSERT ... ON CONFLICT DO NOTHING per 1,000 events, so a
+replay, or the same event sent twice at once, is stored once. Bad events are reported by
+index and never stored; the rest of the batch is stored all the same.
+
+An event is identified by (customer, eventId) for ever. A replay with the same payload
+(metric, timestamp, value, dimensions, properties) is a duplicate; with a different one it
+is refused as EVENT_ID_REUSED, never silently dropped: the events that hit a stored one are
+compared with it in one more statement, so a fresh batch costs nothing extra.
+
+Access (services.access): an admin ingests for any customer; a partner only for the
+customers it owns: another partner's customer is UNKNOWN_CUSTOMER, exactly as a missing
+one. A batch that stores anything records one audit event (`UsageBatch`, the customers'
+ids, the counts).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import orjson
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from pricing_graph.rating.models import ZERO, Aggregation
+from pricing_graph.services import access, audit
+from pricing_graph.services.actor import Actor
+from pricing_graph.services.errors import DomainError, ErrorCode
+from pricing_graph.services.unit_of_work import UnitOfWork
+from pricing_graph.store.usage_repo import (
+    EventMetric,
+    StoredEvent,
+    customer_ids_by_external_id,
+    event_metrics_by_key,
+    group_key,
+    insert_events,
+    stored_events,
+    unbilled_count,
+)
+
+MAX_EVENTS_PER_CALL = 10_000
+MAX_EVENT_ID_LENGTH = 200
+MAX_UNIQUE_VALUE_LENGTH = 200
+MAX_GROUP_KEY_LENGTH = 500
+MAX_VALUE_LENGTH = 64  # characters of plain decimal text (the SQLite column's width)
+# An event's properties as JSON (Segment's limit for a whole event): what is metered fits
+# many times over; a document does not belong in a usage event.
+MAX_PROPERTIES_BYTES = 32 * 1024
+
+_NUMBER_TEXT = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
+
+
+# --------------------------------------------------------------------------- inputs and results
+
+
+@dataclass(frozen=True, slots=True)
+class EventDimension:
+    """One dimension value of an event, e.g. model = "gpt-4"."""
+
+    name: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class UsageEvent:
+    """One metered event; (customer_id, event_id) identifies it for ever.
+
+    `customer_id` is the customer's external ID. `value` is the metered value; when None,
+    the metric's event property is read from `properties` (COUNT metrics need neither).
+    `properties` is stored as given; anything but a JSON object (dict) is refused.
+    """
+
+    event_id: str
+    customer_id: str
+    metric_key: str
+    timestamp: datetime
+    value: Decimal | None = None
+    properties: Any = None
+    dimensions: tuple[EventDimension, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventProblem:
+    """Why one event (`index`), or the whole batch (`index` None), was refused. `field` is
+    the dotted input path, e.g. "events.3.metricKey" (None: the request as a whole, e.g.
+    FORBIDDEN)."""
+
+    index: int | None
+    field: str | None
+    code: ErrorCode
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    """Every event is counted once: accepted, duplicate or rejected. `unbilled` counts the
+    accepted events no contract of their customer covers (stored anyway)."""
+
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    unbilled: int = 0
+    problems: tuple[EventProblem, ...] = ()
+
+    @property
+    def batch_refused(self) -> bool:
+        """True when the batch as a whole was refused (nothing was stored)."""
+        return any(p.index is None for p in self.problems)
+
+
+# --------------------------------------------------------------------------- the operation
+
+
+INGEST_OPERATIONS = ("ingestUsage", "POST /v1/usage/events")
+
+
+async def ingest_events(
+    uow: UnitOfWork,
+    actor: Actor,
+    events: Sequence[UsageEvent | EventProblem],
+    *,
+    operation: str = "ingestUsage",
+) -> IngestResult:
+    """Validate and store `events` in one transaction; an event's index is its position.
+
+    An item may be, instead of an event, the `EventProblem` its edge found while reading it
+    (the bulk endpoint parses JSON itself): it counts as rejected, with that problem.
+    Refuses the whole batch (nothing stored, every event rejected) when it holds more than
+    `MAX_EVENTS_PER_CALL` items, or when the database refuses the write. `operation` is
+    the edge's name in the access policy; a caller it denies gets DomainError FORBIDDEN.
+    """
+    assert operation in INGEST_OPERATIONS
+    rule = access.authorize(actor, operation)
+    total = len(events)
+    if total > MAX_EVENTS_PER_CALL:
+        return _refused(
+            total,
+            [
+                EventProblem(
+                    index=None,
+                    field="events",
+                    code=ErrorCode.BATCH_TOO_LARGE,
+                    message=f"at most {MAX_EVENTS_PER_CALL} events per call, got "
+                    f"{total}; split the batch (nothing was stored)",
+                )
+            ],
+        )
+    if not any(isinstance(item, UsageEvent) for item in events):
+        return _refused(total, [item for item in events if isinstance(item, EventProblem)])
+    now = datetime.now(UTC)
+    latest = now + timedelta(seconds=uow.settings.usage_max_future_seconds)
+
+    async def work(session: AsyncSession) -> IngestResult:
+        given = [item for item in events if isinstance(item, UsageEvent)]
+        batch = _Batch(
+            await _customers(session, actor, rule, _texts(e.customer_id for e in given)),
+            await event_metrics_by_key(session, _texts(e.metric_key for e in given)),
+            now=now,
+            latest=latest,
+            # The setting, once settings.py has it; the default until then.
+            max_properties_bytes=uow.settings.usage_max_properties_bytes,
+        )
+        for index, item in enumerate(events):
+            if isinstance(item, UsageEvent):
+                batch.add(index, item)
+            else:
+                batch.refuse(item)
+        inserted = await insert_events(session, batch.rows)
+        conflicted = [
+            position
+            for position, row in enumerate(batch.rows)
+            if (row["customer_id"], row["event_id"]) not in inserted
+        ]
+        if conflicted:
+            batch.compare_stored(
+                conflicted,
+                await stored_events(
+                    session,
+                    {(batch.rows[p]["customer_id"], batch.rows[p]["event_id"]) for p in conflicted},
+                ),
+            )
+        unbilled = await unbilled_count(
+            session,
+            (
+                (row["customer_id"], row["occurred_at"])
+                for row in batch.rows
+                if (row["customer_id"], row["event_id"]) in inserted
+            ),
+        )
+        result = IngestResult(
+            accepted=len(inserted),
+            duplicates=batch.duplicates + len(conflicted) - batch.reused,
+            rejected=batch.rejected,
+            unbilled=unbilled,
+            problems=tuple(sorted(batch.problems, key=lambda p: p.index or 0)),
+        )
+        if inserted:
+            audit.record(
+                session,
+                actor,
+                operation,
+                object_type="UsageBatch",
+                object_ids=sorted({customer_id for customer_id, _ in inserted}),
+                given={
+                    "events": total,
+                    "accepted": result.accepted,
+                    "duplicates": result.duplicates,
+                    "rejected": result.rejected,
+                    "unbilled": result.unbilled,
+                },
+            )
+        return result
+
+    try:
+        return await uow.run(work)
+    except DomainError as refused:  # the database refused the batch (a customer deleted meanwhile)
+        return _refused(
+            total,
+            [
+                EventProblem(index=None, field="events", code=p.code, message=p.message)
+                for p in refused.problems
+            ],
+        )
+
+
+NUL = "\x00"
+NUL_MESSAGE = "must not contain NUL characters"
+
+
+def _texts(values: Iterable[str]) -> set[str]:
+    """The distinct values to look up; one with a NUL character (which no stored key has,
+    and PostgreSQL refuses to compare) is refused by its event instead."""
+    return {value for value in values if NUL not in value}
+
+
+def refused_batch(count: int, refused: DomainError) -> IngestResult:
+    """A batch the caller may not send (FORBIDDEN): every event rejected, nothing stored."""
+    return _refused(
+        count,
+        [
+            EventProblem(index=None, field=p.field, code=p.code, message=p.message)
+            for p in refused.problems
+        ],
+    )
+
+
+async def _customers(
+    session: AsyncSession, actor: Actor, rule: access.Rule, external_ids: set[str]
+) -> dict[str, int]:
+    """The customers the caller may send usage for: all of them, or a partner's own (a
+    partner key without a partner owns none)."""
+    if rule is access.ALL:
+        return await customer_ids_by_external_id(session, external_ids)
+    if actor.partner is None:
+        return {}
+    return await customer_ids_by_external_id(session, external_ids, partner_owner=actor.partner)
+
+
+def _refused(count: int, problems: Sequence[EventProblem]) -> IngestResult:
+    return IngestResult(rejected=count, problems=tuple(problems))
+
+
+# --------------------------------------------------------------------------- validation
+
+Fail = Callable[[str, ErrorCode, str], None]
+
+
+class _Batch:
+    """Validates events one by one, collecting rows to insert and problems by index."""
+
+    def __init__(
+        self,
+        customers: Mapping[str, int],
+        metrics: Mapping[str, EventMetric],
+        *,
+        now: datetime,
+        latest: datetime,
+        max_properties_bytes: int = MAX_PROPERTIES_BYTES,
+    ) -> None:
+        self.max_properties_bytes = max_properties_bytes
+        self.customers = customers
+        self.metrics = metrics
+        self.now = now
+        self.latest = latest
+        self.rows: list[dict[str, Any]] = []
+        self.problems: list[EventProblem] = []
+        self.rejected = 0
+        self.duplicates = 0
+        self.reused = 0  # rows whose stored event has another payload (EVENT_ID_REUSED)
+        self.indexes: list[int] = []  # the event index of each row
+        self._seen: dict[tuple[int, str], dict[str, Any]] = {}
+
+    def refuse(self, found: EventProblem) -> None:
+        self.rejected += 1
+        self.problems.append(found)
+
+    def add(self, index: int, event: UsageEvent) -> None:
+        problems: list[EventProblem] = []
+
+        def fail(field: str, code: ErrorCode, message: str) -> None:
+            problems.append(
+                EventProblem(
+                    index=index, field=f"events.{index}.{field}", code=code, message=message
+                )
+            )
+
+        if not event.event_id or len(event.event_id) > MAX_EVENT_ID_LENGTH:
+            fail(
+                "eventId",
+                ErrorCode.INVALID_VALUE,
+                f"eventId must be 1 to {MAX_EVENT_ID_LENGTH} characters",
+            )
+        elif NUL in event.event_id:
+            fail("eventId", ErrorCode.INVALID_VALUE, NUL_MESSAGE)
+        customer_id = self.customers.get(event.customer_id)
+        if NUL in event.customer_id:
+            fail("customerId", ErrorCode.INVALID_VALUE, NUL_MESSAGE)
+        elif customer_id is None:
+            fail(
+                "customerId",
+                ErrorCode.UNKNOWN_CUSTOMER,
+                f"no customer with external ID {event.customer_id!r}",
+            )
+        metric = self.metrics.get(event.metric_key)
+        if NUL in event.metric_key:
+            fail("metricKey", ErrorCode.INVALID_VALUE, NUL_MESSAGE)
+        elif metric is None:
+            fail("metricKey", ErrorCode.UNKNOWN_METRIC, f"no metric with key {event.metric_key!r}")
+        occurred_at = self._timestamp(event.timestamp, fail)
+        properties: Any = event.properties if event.properties is not None else {}
+        if not isinstance(properties, dict):
+            fail("properties", ErrorCode.INVALID_VALUE, "properties must be a JSON object")
+            properties = {}
+        elif properties and _json_size(properties) > self.max_properties_bytes:
+            fail(
+                "properties",
+                ErrorCode.INVALID_VALUE,
+                f"properties take at most {self.max_properties_bytes} bytes of JSON "
+                "(PRICING_GRAPH_USAGE_MAX_PROPERTIES_BYTES); send the metered values, not "
+                "documents",
+            )
+            properties = {}
+        dimensions: dict[str, str] = {}
+        value: Decimal | None = None
+        unique_value: str | None = None
+        if metric is not None:
+            dimensions = _dimensions(event, metric, fail)
+            value, unique_value = _metered(event, metric, properties, fail)
+        key = group_key(dimensions)
+        if len(key) > MAX_GROUP_KEY_LENGTH:
+            fail(
+                "dimensions",
+                ErrorCode.INVALID_VALUE,
+                f"dimension names and values together exceed {MAX_GROUP_KEY_LENGTH} characters",
+            )
+
+        if problems or customer_id is None or metric is None or occurred_at is None:
+            self.rejected += 1
+            self.problems.extend(problems)
+            return
+        row = {
+            "customer_id": customer_id,
+            "metric_id": metric.id,
+            "event_id": event.event_id,
+            "occurred_at": occurred_at,
+            "value": value,
+            "unique_value": unique_value,
+            "group_key": key,
+            "dimensions": dimensions,
+            "properties": properties,
+            "ingested_at": self.now,
+        }
+        identity = (customer_id, event.event_id)
+        earlier = self._seen.get(identity)
+        if earlier is not None:
+            if _same_payload(earlier, row):
+                self.duplicates += 1
+            else:
+                self.rejected += 1
+                self.problems.append(_reused(index, event.event_id, "earlier in this batch"))
+            return
+        self._seen[identity] = row
+        self.rows.append(row)
+        self.indexes.append(index)
+
+    def compare_stored(
+        self, positions: Sequence[int], stored: Mapping[tuple[int, str], StoredEvent]
+    ) -> None:
+        """Rows the database already held: a duplicate when the stored payload is the same,
+        else EVENT_ID_REUSED (rejected)."""
+        for position in positions:
+            row = self.rows[position]
+            found = stored.get((row["customer_id"], row["event_id"]))
+            if found is None or _same_payload(_as_row(found), row):
+                continue  # gone meanwhile (deleted with its customer), or a true replay
+            self.reused += 1
+            self.rejected += 1
+            self.problems.append(_reused(self.indexes[position], row["event_id"], "already stored"))
+
+    def _timestamp(self, timestamp: datetime, fail: Fail) -> datetime | None:
+        if timestamp.tzinfo is None or timestamp.utcoffset() is None:
+            fail(
+                "timestamp",
+                ErrorCode.INVALID_VALUE,
+                "timestamp needs a UTC offset, e.g. 2024-05-01T12:00:00Z",
+            )
+            return None
+        occurred_at = timestamp.astimezone(UTC)
+        if occurred_at > self.latest:
+            fail(
+                "timestamp",
+                ErrorCode.TIMESTAMP_IN_FUTURE,
+                f"timestamp {occurred_at.isoformat()} is more than "
+                f"{int((self.latest - self.now).total_seconds())} seconds in the future",
+            )
+            return None
+        return occurred_at
+
+
+def _json_size(properties: Mapping[str, Any]) -> int:
+    """Bytes of the properties as stored (compact JSON); anything JSON cannot say counts
+    as too large."""
+    try:
+        return len(orjson.dumps(properties))  # the engine's JSON serializer
+    except TypeError:
+        return sys.maxsize
+
+
+_PAYLOAD = ("metric_id", "occurred_at", "value", "unique_value", "group_key", "properties")
+
+
+def _same_payload(first: Mapping[str, Any], second: Mapping[str, Any]) -> bool:
+    return all(first[name] == second[name] for name in _PAYLOAD)
+
+
+def _as_row(stored: StoredEvent) -> dict[str, Any]:
+    return {name: getattr(stored, name) for name in _PAYLOAD}
+
+
+def _reused(index: int, event_id: str, where: str) -> EventProblem:
+    return EventProblem(
+        index=index,
+        field=f"events.{index}.eventId",
+        code=ErrorCode.EVENT_ID_REUSED,
+        message=f"eventId {event_id!r} was {where} for this customer with another payload "
+        "(metric, timestamp, value, dimensions or properties); an eventId names one event "
+        "for ever: send a new eventId",
+    )
+
+
+def _dimensions(event: UsageEvent, metric: EventMetric, fail: Fail) -> dict[str, str]:
+    dimensions: dict[str, str] = {}
+    for position, item in enumerate(event.dimensions or ()):
+        field = f"dimensions.{position}.name"
+        if item.name not in metric.dimensions:
+            known = ", ".join(sorted(metric.dimensions)) or "none"
+            fail(
+                field,
+                ErrorCode.UNKNOWN_DIMENSION,
+                f"metric {metric.key} has no dimension {item.name!r} (it has: {known})",
+            )
+        elif item.name in dimensions:
+            fail(field, ErrorCode.INVALID_VALUE, f"dimension {item.name!r} is given twice")
+        else:
+            dimensions[item.name] = item.value
+    return dimensions
+
+
+def _metered(
+    event: UsageEvent, metric: EventMetric, properties: Mapping[str, Any], fail: Fail
+) -> tuple[Decimal | None, str | None]:
+    """(value, unique_value) for the row: `value` if given, else the metric's property."""
+    prop = metric.event_property
+    if metric.aggregation is Aggregation.COUNT:
+        if event.value is not None and event.value < ZERO:
+            fail("value", ErrorCode.NEGATIVE_VALUE, "usage values must be >= 0")
+        return event.value, None
+    if event.value is None and (prop is None or prop not in properties):
+        where = f"properties.{prop}" if prop else "value"
+        fail(
+            "value",
+            ErrorCode.MISSING_VALUE,
+            f"metric {metric.key} ({metric.aggregation.value}) needs a value: give `value` "
+            f"or {where}",
+        )
+        return None, None
+    if metric.aggregation is Aggregation.UNIQUE_COUNT:
+        if event.value is not None:
+            return None, format(event.value, "f")
+        assert prop is not None  # checked above: the value comes from the property
+        return None, _unique_text(properties[prop], f"properties.{prop}", fail)
+    if event.value is not None:
+        number: Decimal | None = event.value
+        field = "value"
+    else:
+        assert prop is not None
+        field = f"properties.{prop}"
+        number = _number(properties[prop], field, fail)
+    if number is not None and number < ZERO:
+        fail(field, ErrorCode.NEGATIVE_VALUE, "usage values must be >= 0")
+        return None, None
+    return number, None
+
+
+def _number(raw: Any, field: str, fail: Fail) -> Decimal | None:
+    """A JSON number or numeric string as an exact Decimal (floats via their shortest repr)."""
+    text: str | None = None
+    if isinstance(raw, bool) or raw is None:
+        text = None
+    elif isinstance(raw, int):
+        text = str(raw)
+    elif isinstance(raw, float):
+        text = str(raw) if math.isfinite(raw) else None
+    elif isinstance(raw, str) and _NUMBER_TEXT.fullmatch(raw.strip()):
+        text = raw.strip()
+    try:
+        number = None if text is None else Decimal(text)
+    except InvalidOperation:
+        number = None
+    if number is None:
+        fail(
+            field,
+            ErrorCode.INVALID_VALUE,
+            f'{field} must be a number or a numeric string such as "0.5", got {raw!r}'[:300],
+        )
+        return None
+    text = format(number, "f")  # plain digits: 1e+20 is stored as 100000000000000000000
+    if len(text) > MAX_VALUE_LENGTH:
+        fail(field, ErrorCode.INVALID_VALUE, f"{field} has more than {MAX_VALUE_LENGTH} digits")
+        return None
+    return Decimal(text)
+
+
+def _unique_text(raw: Any, field: str, fail: Fail) -> str | None:
+    if isinstance(raw, str):
+        text = raw
+        if NUL in text:
+            fail(field, ErrorCode.INVALID_VALUE, f"{field} {NUL_MESSAGE}")
+            return None
+    elif isinstance(raw, int) and not isinstance(raw, bool):
+        text = str(raw)
+    elif isinstance(raw, float) and math.isfinite(raw):
+        text = format(Decimal(str(raw)), "f")
+    else:
+        fail(
+            field,
+            ErrorCode.INVALID_VALUE,
+            f"{field} must be a string or a number to be counted, got {raw!r}"[:300],
+        )
+        return None
+    if not text or len(text) > MAX_UNIQUE_VALUE_LENGTH:
+        fail(
+            field,
+            ErrorCode.INVALID_VALUE,
+            f"{field} must be 1 to {MAX_UNIQUE_VALUE_LENGTH} characters",
+        )
+        return None
+    return text

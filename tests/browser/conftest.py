@@ -33,8 +33,10 @@ def _unavailable(reason: str) -> NoReturn:
     pytest.skip(f"{reason}: `apt-get install chromium` and `pip install -e '.[dev]'`")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Module-scoped: Playwright's sync API runs an event loop on this thread while it is
+    started, so it must be stopped before the rest of the suite calls asyncio.run."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError as missing:

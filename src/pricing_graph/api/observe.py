@@ -20,10 +20,13 @@ OTEL_MISSING = (
 
 def tracing_available() -> bool:
     """Whether the `otel` extra is installed."""
-    return all(
-        importlib.util.find_spec(name) is not None
-        for name in ("opentelemetry.sdk", "opentelemetry.exporter.otlp.proto.http")
-    )
+    try:
+        return all(
+            importlib.util.find_spec(name) is not None
+            for name in ("opentelemetry.sdk", "opentelemetry.exporter.otlp.proto.http")
+        )
+    except ModuleNotFoundError:  # find_spec imports the parent package of a dotted name
+        return False
 
 
 def with_tracing(schema: strawberry.Schema) -> strawberry.Schema:

@@ -60,6 +60,7 @@ class UnitOfWork:
         self.writes = 0
         self._lock = asyncio.Lock()
         self._session: AsyncSession | None = None
+        self._closed = False
 
     async def read(self, statement: Any) -> Sequence[Any]:
         async with self.reader() as session:
@@ -70,6 +71,12 @@ class UnitOfWork:
     async def reader(self) -> AsyncIterator[AsyncSession]:
         """The request's read session, held alone for the block."""
         async with self._lock:
+            if self._closed:
+                # A batch load still in flight after the request ended (a resolver of a
+                # failed field, whose siblings graphql-core cancelled): a session of its own.
+                async with self.database.sessions() as session:
+                    yield session
+                return
             if self._session is None:
                 self._session = self.database.sessions()
             yield self._session
@@ -97,6 +104,7 @@ class UnitOfWork:
 
     async def close(self) -> None:
         async with self._lock:
+            self._closed = True
             await self._close_reader()
 
     async def _close_reader(self) -> None:

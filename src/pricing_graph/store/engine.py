@@ -16,11 +16,22 @@ QUERY_CANCELED = "57014"  # PostgreSQL: statement_timeout expired (or the query 
 
 def make_engine(url: str, *, statement_timeout_ms: int = 0, **kwargs: Any) -> AsyncEngine:
     """`statement_timeout_ms` (PostgreSQL only; 0: none) makes the server cancel any one
-    statement that runs longer, on every connection of the pool."""
-    if statement_timeout_ms and make_url(url).get_backend_name() == "postgresql":
+    statement that runs longer, on every connection of the pool.
+
+    On PostgreSQL every connection also gets `plan_cache_mode=force_custom_plan`: asyncpg
+    prepares every statement, and from a statement's 6th execution on a connection the
+    server may switch to a generic plan (one for any parameters). For the usage aggregation
+    that plan assumes an average customer's few hundred events and reads a big customer's
+    million by index, 5-8 times slower (docs/usage.md, "Stable plans"). Custom plans cost a
+    planning per execution (tenths of a millisecond here). A caller's own
+    `connect_args={"server_settings": {"plan_cache_mode": ...}}` wins (the benchmark's
+    before/after)."""
+    if make_url(url).get_backend_name() == "postgresql":
         connect_args = dict(kwargs.pop("connect_args", {}))
         server_settings = dict(connect_args.get("server_settings", {}))
-        server_settings["statement_timeout"] = str(statement_timeout_ms)
+        server_settings.setdefault("plan_cache_mode", "force_custom_plan")
+        if statement_timeout_ms:
+            server_settings["statement_timeout"] = str(statement_timeout_ms)
         connect_args["server_settings"] = server_settings
         kwargs["connect_args"] = connect_args
     # Pre-ping: a connection the server closed meanwhile (a restart, a failover, an idle

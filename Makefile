@@ -37,7 +37,7 @@ lint: install-dev
 	$(BIN)/lint-imports
 
 schema: install  ## re-export schema.graphql from the code
-	$(BIN)/pricing-graph export-schema --output schema.graphql
+	$(BIN)/pricing-graph export-schema --output schema.graphql --possible-types frontend-contract/possibleTypes.json
 
 bench: install-dev  ## print benchmark figures (not part of the test suite)
 	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

@@ -109,7 +109,7 @@ DATABASE_LINE = "  PRICING_GRAPH_DATABASE_URL (sqlite+aiosqlite:///./pricing-gra
             ],
         ),
         (("seed-demo",), [DATABASE_LINE]),
-        (("export-schema",), ["  --output OUTPUT  file to write (default: stdout)"]),
+        (("export-schema",), ["  --output OUTPUT       file to write (default: stdout)"]),
         (("keys", "list"), [DATABASE_LINE]),
         (
             ("keys", "create"),

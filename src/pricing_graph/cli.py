@@ -117,6 +117,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="The schema as SDL, as committed in schema.graphql.",
     )
     export.add_argument("--output", type=Path, help="file to write (default: stdout)")
+    export.add_argument(
+        "--possible-types",
+        type=Path,
+        metavar="FILE",
+        help="also write Apollo Client's possibleTypes map (interfaces and unions -> their "
+        "object types) as JSON, e.g. frontend-contract/possibleTypes.json",
+    )
     _add_keys_parser(commands, raw)
     _add_usage_parser(commands, raw)
     return parser
@@ -156,12 +163,15 @@ def main(argv: list[str] | None = None) -> int:
         print(demo_keys_text())
     elif args.command == "export-schema":
         from pricing_graph.api.schema import schema
+        from pricing_graph.api.sdl import possible_types_json, sdl
 
-        text = schema.as_str() + "\n"
+        text = sdl(schema)
         if args.output:
             args.output.write_text(text)
         else:
             sys.stdout.write(text)
+        if args.possible_types:
+            args.possible_types.write_text(possible_types_json(schema))
     elif args.command == "keys":
         return _keys(args, settings)
     elif args.command == "usage":

@@ -54,6 +54,14 @@ class Settings:
     statement_timeout_ms: int = 5000
     rate_limit_per_second: float = 20.0
     rate_limit_burst: int = 100
+    # The public read cache and persisted documents (docs/caching.md).
+    public_cache_entries: int = 1000
+    public_cache_max_bytes: int = 32 * MIB
+    public_max_age_seconds: int = 30
+    public_stale_while_revalidate_seconds: int = 60
+    persisted_queries_max: int = 1000
+    trusted_documents_dir: str = "frontend-contract"
+    trusted_documents_only: bool = False
 
     @property
     def production(self) -> bool:
@@ -94,6 +102,17 @@ class Settings:
             statement_timeout_ms=read.integer("STATEMENT_TIMEOUT_MS", 5000, minimum=0),
             rate_limit_per_second=read.number("RATE_LIMIT_PER_SECOND", 20.0),
             rate_limit_burst=read.integer("RATE_LIMIT_BURST", 100, minimum=1),
+            public_cache_entries=read.integer("PUBLIC_CACHE_ENTRIES", 1000, minimum=0),
+            public_cache_max_bytes=read.integer("PUBLIC_CACHE_MAX_BYTES", 32 * MIB, minimum=0),
+            public_max_age_seconds=read.integer("PUBLIC_MAX_AGE_SECONDS", 30, minimum=0),
+            public_stale_while_revalidate_seconds=read.integer(
+                "PUBLIC_STALE_WHILE_REVALIDATE_SECONDS", 60, minimum=0
+            ),
+            persisted_queries_max=read.integer("PERSISTED_QUERIES_MAX", 1000, minimum=0),
+            trusted_documents_dir=env.get(
+                "PRICING_GRAPH_TRUSTED_DOCUMENTS_DIR", "frontend-contract"
+            ).strip(),
+            trusted_documents_only=read.boolean("TRUSTED_DOCUMENTS_ONLY", False),
         )
 
 

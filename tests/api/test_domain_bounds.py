@@ -199,11 +199,8 @@ async def test_extreme_quotes_within_the_bounds_are_priced_or_refused_by_name(
         )
     assert answers[0] is True and answers[1] is True
     assert answers[2] == [("input.usage", "INVALID_VALUE")]  # too large to price exactly
-    assert answers[3] in (
-        True,
-        [("input.usage.0", "INVALID_VALUE")],
-        [("input.usage", "INVALID_VALUE")],
-    )
+    # input_tokens is a FLAT price: a transaction count is refused on its field (issue 14)
+    assert answers[3] == [("input.usage.0.transactionCount", "INVALID_USAGE")]
 
 
 async def test_compare_plans_bounds(database: Database) -> None:

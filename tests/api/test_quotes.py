@@ -252,13 +252,9 @@ async def test_a_constant_projection_that_outruns_the_credits(database: Any) -> 
     assert D(quote["total"]) == D("119000.00")
     assert D(quote["creditsUsed"]) == D("125000.00")
     assert D(quote["breakage"]) == 0
-    # Every credit was used: the grant closes at the term's end with nothing to expire.
-    assert [i["breakage"] for i in invoices] == [
-        [],
-        [],
-        [],
-        [{"grantKey": "annual-prepaid", "amount": "0.00", "expiredOn": "2027-01-01"}],
-    ]
+    # Every credit was used: the grant closes at the term's end with nothing to expire, and
+    # no zero breakage row is reported (issue 14).
+    assert [i["breakage"] for i in invoices] == [[], [], [], []]
     # List: 70,000 a quarter.
     assert D(quote["listPriceTotal"]) == D("280000.00")
     assert D(quote["saving"]) == D("161000.00")

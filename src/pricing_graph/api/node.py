@@ -8,6 +8,8 @@ A type the caller may not read at all is null with a FORBIDDEN error.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from pricing_graph.api.catalog.queries import argument_id, served
@@ -24,14 +26,28 @@ from pricing_graph.api.contracts.types import Contract, Customer
 from pricing_graph.api.quotes.saved import SavedQuote
 from pricing_graph.services import access, catalog, contracts, customers, quotes
 from pricing_graph.services.actor import Actor
+from pricing_graph.services.ids import PRICE_TYPES
 from pricing_graph.services.unit_of_work import UnitOfWork
 from pricing_graph.store.quotes import SavedQuoteRow
 
 
 @strawberry.type
 class NodeQuery:
-    @strawberry.field(description="Any object by its global ID.")
-    async def node(self, info: ContextInfo, id: strawberry.ID) -> Node | None:
+    @strawberry.field(
+        description="Any object by its global ID; null when there is none, or the caller "
+        "may not see it."
+    )
+    async def node(
+        self,
+        info: ContextInfo,
+        id: Annotated[
+            strawberry.ID,
+            strawberry.argument(
+                description='A global ID, e.g. "UGxhbjoz" (Plan 3); the unpadded URL-safe '
+                "IDs issued before are accepted too."
+            ),
+        ],
+    ) -> Node | None:
         type_name, db_id = argument_id(id, None)
         context = info.context
         uow, actor, loaders = context.uow, context.actor, context.loaders
@@ -58,7 +74,7 @@ class NodeQuery:
                 return None
             ramps: list[PricingRamp] = await Plan.from_row(found[1]).ramps(info)
             return next((r for r in ramps if r.db_id == db_id), None)
-        if type_name == "Price":
+        if type_name == "Price" or type_name in PRICE_TYPES:  # "Price": IDs issued before
             priced = await served(
                 catalog.price_by_id(
                     uow,
@@ -69,7 +85,10 @@ class NodeQuery:
                     loaders.plan_by_id.load,
                 )
             )
-            return price_from_row(*priced) if priced else None
+            price = price_from_row(*priced) if priced else None
+            if price is None or type_name not in ("Price", type(price).__name__):
+                return None  # a FixedPrice ID never names a usage price
+            return price
         if type_name == "Customer":
             customer = await served(
                 customers.customer_by_id(

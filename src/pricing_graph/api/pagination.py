@@ -10,6 +10,7 @@ from typing import Generic, TypeVar
 
 import strawberry
 
+from pricing_graph.api.describe import describe
 from pricing_graph.api.errors import ErrorCode, PublicError
 
 MAX_PAGE_SIZE = 100
@@ -43,6 +44,30 @@ class Connection(Generic[NodeT]):
     @strawberry.field
     def nodes(self) -> list[NodeT]:
         return [edge.node for edge in self.edges]
+
+
+describe(
+    PageInfo,
+    "Where a page sits in the whole list (Relay's PageInfo).",
+    has_next_page="True when more items follow: pass endCursor as `after`.",
+    has_previous_page="True when this is not the first page.",
+    start_cursor="Cursor of the page's first item; null on an empty page.",
+    end_cursor="Cursor of the page's last item; null on an empty page.",
+)
+describe(
+    Edge,
+    "One item of a page, with its cursor.",
+    cursor="Opaque position of this item; pass it as `after` to continue after it.",
+    node="The item.",
+)
+describe(
+    Connection,
+    "One page of a list (a Relay connection): `nodes` or `edges`, and where it sits.",
+    edges="The page's items with their cursors.",
+    page_info="Whether more pages follow, and the cursors to get them.",
+    total_count="Items in the whole list (every page), after filters.",
+    nodes="The page's items, without cursors.",
+)
 
 
 def _cursor(offset: int) -> str:

@@ -26,8 +26,12 @@ DecimalScalar = strawberry.scalar(
     name="Decimal",
     description=(
         'An exact decimal number as a string, e.g. "0.002" or "-15". At most 12 decimal '
-        "places; exponents, NaN and Infinity are rejected."
+        "places; exponents, NaN and Infinity are rejected. Amounts are in the plan's pricing "
+        "unit (a currency such as USD, or a custom unit), quantities in the metric's unit."
     ),
+    # The numeric string syntax of the General Decimal Arithmetic specification (what
+    # Python's Decimal reads), restricted to plain digits: no exponent, no NaN or Infinity.
+    specified_by_url="https://speleotrove.com/decimal/daconvs.html#refnumsyn",
     serialize=serialize_decimal,
     parse_value=parse_decimal,
 )
@@ -68,7 +72,11 @@ def parse_date(value: Any) -> date:
 
 DateTimeScalar = strawberry.scalar(
     name="DateTime",
-    description="An ISO 8601 date and time, e.g. 2026-01-31T12:00:00Z.",
+    description=(
+        "An ISO 8601 date and time with its UTC offset, e.g. 2026-01-31T12:00:00Z or "
+        "2026-01-31T13:00:00+01:00; answers are in UTC."
+    ),
+    specified_by_url="https://datatracker.ietf.org/doc/html/rfc3339#section-5.6",
     serialize=lambda value: value.isoformat(),
     parse_value=parse_datetime,
 )
@@ -76,7 +84,8 @@ DateTimeScalar = strawberry.scalar(
 
 DateScalar = strawberry.scalar(
     name="Date",
-    description="An ISO 8601 calendar date, e.g. 2026-01-31.",
+    description="An ISO 8601 calendar date (no time, no zone), e.g. 2026-01-31.",
+    specified_by_url="https://datatracker.ietf.org/doc/html/rfc3339#section-5.6",
     serialize=lambda value: value.isoformat(),
     parse_value=parse_date,
 )

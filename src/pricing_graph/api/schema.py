@@ -24,14 +24,20 @@ from pricing_graph.api.scalars import schema_config
 from pricing_graph.api.usage.mutations import UsageMutation
 
 
-@strawberry.type
+@strawberry.type(
+    description="Reads: the price book (products, metrics, plans), customers and contracts "
+    "with their invoices, quotes and plan comparisons, saved quotes, the audit log."
+)
 class Query(
     NodeQuery, CatalogQuery, ContractQuery, RatingQuery, QuoteQuery, SavedQuoteQuery, AuditQuery
 ):
     pass
 
 
-@strawberry.type
+@strawberry.type(
+    description="Writes: each runs in one transaction and returns its object and `errors` "
+    "(ingestUsage: counts and per-event errors); a refused write changes nothing."
+)
 class Mutation(CatalogMutation, ContractMutation, UsageMutation, SavedQuoteMutation):
     pass
 

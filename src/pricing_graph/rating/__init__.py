@@ -1,6 +1,7 @@
 """The rating core: pure, standard-library-only pricing of plans, contracts and usage.
 
-Public entry points: `preview_invoice`, `quote`, `compare_plans`, `round_money`.
+Public entry points: `preview_invoice`, `quote`, `compare_plans` (`rank_plans`),
+`round_money`.
 """
 
 from .calendar import BillingCalendar, Period
@@ -17,7 +18,16 @@ from .errors import (
 from .invoice import InvoiceLine, InvoicePreview, LineKind, UnpricedUsage, preview_invoice
 from .money import round_money
 from .pricing import TierLine
-from .quote import CreditSummary, PlanRanking, Quote, compare_plans, quote
+from .quote import (
+    CreditSummary,
+    PlanRanking,
+    PlanRankings,
+    Quote,
+    UnratedPlan,
+    compare_plans,
+    quote,
+    rank_plans,
+)
 from .terms import (
     AdjustmentKind,
     Commitment,
@@ -52,17 +62,20 @@ __all__ = [
     "Period",
     "PeriodOutOfRange",
     "PlanRanking",
+    "PlanRankings",
     "PriceAdjustment",
     "Quote",
     "RatingError",
     "SettingOverrides",
     "TierLine",
     "UnpricedUsage",
+    "UnratedPlan",
     "UsageProjection",
     "UsageSnapshot",
     "compare_plans",
     "group_of",
     "preview_invoice",
     "quote",
+    "rank_plans",
     "round_money",
 ]

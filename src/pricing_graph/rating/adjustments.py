@@ -81,9 +81,18 @@ def adjust_rate(rate: Rate, adj: PriceAdjustment, field: str, mode: RoundingMode
                 if rate.max_per_event is None
                 else limit_unit_price(rate.max_per_event * f, mode),
             )
-        # DYNAMIC: (1 + markup) * f = 1 + markup'
+        # DYNAMIC: (1 + markup) * f = 1 + markup'; the per-event bounds scale like a price
         markup = (HUNDRED + rate.markup_percent) * f - HUNDRED
-        return replace(rate, markup_percent=limit_unit_price(markup, mode))
+        return replace(
+            rate,
+            markup_percent=limit_unit_price(markup, mode),
+            min_per_event=None
+            if rate.min_per_event is None
+            else limit_unit_price(rate.min_per_event * f, mode),
+            max_per_event=None
+            if rate.max_per_event is None
+            else limit_unit_price(rate.max_per_event * f, mode),
+        )
     if kind is AdjustmentKind.FIXED:
         delta = _value(adj, field)
         if model is PricingModel.FLAT:

@@ -263,7 +263,7 @@ class CompiledContract:
         self.adjustments: tuple[tuple[int, PriceAdjustment], ...] = tuple(
             enumerate(terms.adjustments)
         )
-        self.grants: tuple[GrantSpec, ...] = grant_specs(terms)
+        self.grants: tuple[GrantSpec, ...] = grant_specs(terms, ZERO.quantize(self.quantum))
         self.prepaid: tuple[Commitment, ...] = tuple(
             c for c in terms.commitments if c.kind is CommitmentKind.PREPAID
         )

@@ -41,10 +41,19 @@ class GrantSpec:
         return not self.product_keys or product_key in self.product_keys
 
 
-def grant_specs(terms: ContractTerms) -> tuple[GrantSpec, ...]:
+def grant_specs(terms: ContractTerms, zero: Decimal = ZERO) -> tuple[GrantSpec, ...]:
+    """Grants in burn order. `zero` is the pricing unit's zero (`0.00` in USD): added to
+    each amount, it writes a grant of `30` as `30.00` (every balance, use and breakage
+    derived from it then has the unit's minor units too) and never drops a digit."""
     specs = [
         GrantSpec(
-            g.key, f"Credit {g.key}", g.amount, g.effective, g.expires, g.product_keys, g.priority
+            g.key,
+            f"Credit {g.key}",
+            g.amount + zero,
+            g.effective,
+            g.expires,
+            g.product_keys,
+            g.priority,
         )
         for g in terms.credit_grants
     ]
@@ -54,7 +63,7 @@ def grant_specs(terms: ContractTerms) -> tuple[GrantSpec, ...]:
                 GrantSpec(
                     c.key,
                     f"Prepaid commitment {c.key}",
-                    c.amount if c.credit_amount is None else c.credit_amount,
+                    (c.amount if c.credit_amount is None else c.credit_amount) + zero,
                     c.start or terms.start,
                     c.end or terms.end,
                     c.product_keys,
@@ -144,14 +153,16 @@ class Ledger:
         return applied
 
     def expire(self, grants: tuple[GrantSpec, ...], period_end: date) -> list[Breakage]:
-        """Expire every grant that cannot pay any later period; what is left is breakage."""
+        """Expire every grant that cannot pay any later period; what is left is breakage (a
+        grant used up expires without a breakage row)."""
         out: list[Breakage] = []
         for g in grants:
             if g.expires is not None and g.expires <= period_end and g.key not in self.expired:
                 left = self.remaining.get(g.key, g.amount)
-                self.remaining[g.key] = ZERO
+                self.remaining[g.key] = left - left
                 self.expired[g.key] = left
-                out.append(Breakage(g.key, left, g.expires))
+                if left > ZERO:
+                    out.append(Breakage(g.key, left, g.expires))
         return out
 
     def state(self, next_period: int) -> BillingState:

@@ -91,7 +91,7 @@ class UnpricedUsage:
 
 @dataclass(frozen=True, slots=True)
 class InvoicePreview:
-    """One period's invoice.
+    """One period's invoice. `plan_display_name` is the plan's invoice display name.
 
     `lines`, `subtotal`, `minimum_true_ups`, `credits_applied` and `amount_due_in_unit` are
     in `pricing_unit`; `currency_lines` and `total` in `currency`. For a currency plan
@@ -103,6 +103,7 @@ class InvoicePreview:
 
     plan_key: str
     plan_version: int
+    plan_display_name: str
     period: Period
     ramp_index: int
     trial_days: int
@@ -167,6 +168,8 @@ def _usage_line(
         if entry is None:
             q = ZERO
         else:
+            if entry.transaction_count is not None:
+                raise _count_on_quantity_price(cu, slot, field)
             q = entry.quantity
             if cu.convert:
                 q = convert_quantity(q, cu.factor, cu.conversion_rounding)
@@ -186,10 +189,13 @@ def _usage_line(
                     f"{cu.key!r} is a PERCENTAGE price: send each transaction's amount "
                     "(or transaction_count and average_amount), not only a quantity",
                 )
-            if model is PricingModel.DYNAMIC and not entry.event_costs:
+            if model is PricingModel.DYNAMIC and not (
+                entry.event_costs or entry.transaction_count is not None
+            ):
                 raise InvalidUsage(
                     f"{field}.event_costs",
-                    f"{cu.key!r} is a DYNAMIC price: send each event's cost",
+                    f"{cu.key!r} is a DYNAMIC price: send each event's cost (or "
+                    "transaction_count and average_amount), not only a quantity",
                 )
         q, amount, unit_price, tiers = EVENT_MODELS[model](rate, entry)
     return InvoiceLine(
@@ -203,6 +209,16 @@ def _usage_line(
         tiers,
         slot.group,
         False,
+    )
+
+
+def _count_on_quantity_price(cu: CompiledUsage, slot: Slot, field: str) -> InvalidUsage:
+    """A transaction count and average size price PERCENTAGE and DYNAMIC rates only: on a
+    quantity rate they would silently price nothing."""
+    return InvalidUsage(
+        f"{field}.transaction_count",
+        f"{cu.key!r} is a {slot.rate.model.value} price of {cu.metric_key!r}: a transaction "
+        "count and average amount price PERCENTAGE and DYNAMIC prices only; send a quantity",
     )
 
 
@@ -282,6 +298,8 @@ def rate_period(
             if calc is None:
                 lines.append(_usage_line(c, cu, slot, e, mfield))
                 continue
+            if e.transaction_count is not None:
+                raise _count_on_quantity_price(cu, slot, mfield)
             q = e.quantity
             if convert:
                 q = convert_quantity(q, cu.factor, cu.conversion_rounding)
@@ -479,6 +497,7 @@ def rate_period(
     return InvoicePreview(
         plan_key=c.plan.key,
         plan_version=c.plan.version,
+        plan_display_name=c.plan.display_name,
         period=period,
         ramp_index=ramp_index,
         trial_days=trial_days,

@@ -1,4 +1,4 @@
-"""Money: the single rounding function and the ISO 4217 minor-units table.
+"""Money: the single rounding function and minor units (ISO 4217, from `currencies.py`).
 
 All rating arithmetic runs under `RATING_CONTEXT` (entered once per public call): 50 digits
 of precision, and `FloatOperation` trapped so that a float mixed into a Decimal operation
@@ -20,6 +20,7 @@ from decimal import (
     Overflow,
 )
 
+from .currencies import ISO_4217_MINOR_UNITS
 from .models import PricingUnit, RoundingMode
 
 RATING_CONTEXT = Context(
@@ -31,38 +32,10 @@ RATING_CONTEXT = Context(
 #: Unit prices keep at most this many decimal places.
 UNIT_PRICE_DECIMALS = 12
 
-#: ISO 4217 currencies whose minor unit is not 2 (everything else defaults to 2).
-MINOR_UNITS: dict[str, int] = {
-    # zero-decimal currencies
-    "BIF": 0,
-    "CLP": 0,
-    "DJF": 0,
-    "GNF": 0,
-    "ISK": 0,
-    "JPY": 0,
-    "KMF": 0,
-    "KRW": 0,
-    "PYG": 0,
-    "RWF": 0,
-    "UGX": 0,
-    "UYI": 0,
-    "VND": 0,
-    "VUV": 0,
-    "XAF": 0,
-    "XOF": 0,
-    "XPF": 0,
-    # three-decimal currencies
-    "BHD": 3,
-    "IQD": 3,
-    "JOD": 3,
-    "KWD": 3,
-    "LYD": 3,
-    "OMR": 3,
-    "TND": 3,
-    # four-decimal units of account
-    "CLF": 4,
-    "UYW": 4,
-}
+#: Minor units of every ISO 4217 code (`currencies.py`, the one table). A code outside it
+#: gets 2 (the plan checks refuse a currency plan in such a code; a custom unit declares
+#: its own decimals).
+MINOR_UNITS = ISO_4217_MINOR_UNITS
 DEFAULT_MINOR_UNITS = 2
 
 ROUNDING: dict[RoundingMode, str] = {
@@ -76,7 +49,7 @@ _QUANTA: dict[int, Decimal] = {d: Decimal(1).scaleb(-d) for d in range(0, 19)}
 
 
 def currency_decimals(code: str) -> int:
-    """Minor units of an ISO 4217 currency code (2 unless listed in `MINOR_UNITS`)."""
+    """Minor units of an ISO 4217 currency code (`currencies.ISO_4217_MINOR_UNITS`)."""
     return MINOR_UNITS.get(code, DEFAULT_MINOR_UNITS)
 
 

@@ -3,6 +3,10 @@
 `check_plan` returns every problem it finds, each with the path of the offending field in
 the vocabulary of the createPlan input (`ramps`, 0, `prices`, 2, `usage`, `rate`, `tiers`,
 1, `up_to`), a stable code and a message that says how to fix it.
+
+This is the one set of plan rules: createPlan, updatePlan and publishPlan refuse a plan
+with any of these problems, and the rating core (`validate.check_plan`) runs it first on
+every plan it is given, so a plan that publishes is a plan that can be rated.
 """
 
 from __future__ import annotations
@@ -10,8 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from pricing_graph.rating.currencies import ISO_4217_CODES, ISO_4217_MINOR_UNITS
 from pricing_graph.rating.models import (
+    ONE,
     ZERO,
+    BillingAnchor,
+    BillingInterval,
     CompositeKind,
     CompositePrice,
     FixedCadence,
@@ -27,6 +35,9 @@ from pricing_graph.rating.models import (
 
 Path = tuple[str | int, ...]
 
+#: Models priced per event (each transaction's amount, each event's cost), not per quantity.
+EVENT_MODELS = frozenset({PricingModel.PERCENTAGE, PricingModel.DYNAMIC})
+
 
 @dataclass(frozen=True, slots=True)
 class Problem:
@@ -35,14 +46,24 @@ class Problem:
     message: str
 
 
+#: Intervals counted in days from the contract start, which cannot follow the calendar.
+DAY_INTERVALS = frozenset({BillingInterval.BIWEEKLY})
+
+
 def check_plan(plan: Plan) -> tuple[Problem, ...]:
     problems: list[Problem] = []
-    if plan.pricing_unit.decimals < 0 or plan.pricing_unit.decimals > 12:
+    _check_pricing_unit(problems, plan)
+    if plan.billing_interval in DAY_INTERVALS and plan.billing_anchor is (
+        BillingAnchor.FIRST_OF_MONTH
+    ):
         problems.append(
-            Problem(("pricing_unit", "decimals"), "INVALID_VALUE", "must be between 0 and 12")
+            Problem(
+                ("billing_anchor",),
+                "INVALID_VALUE",
+                f"FIRST_OF_MONTH needs a month-based interval; {plan.billing_interval.value} "
+                "periods run from the contract start (use CONTRACT_START)",
+            )
         )
-    if plan.pricing_unit.overage_rate is not None:
-        _non_negative(problems, ("pricing_unit", "overage_rate"), plan.pricing_unit.overage_rate)
     if plan.trial is not None:
         if plan.trial.days < 0:
             problems.append(Problem(("trial", "days"), "NEGATIVE_VALUE", "must be 0 or more"))
@@ -55,6 +76,45 @@ def check_plan(plan: Plan) -> tuple[Problem, ...]:
     for index, ramp in enumerate(plan.ramps):
         _check_ramp(problems, ("ramps", index), ramp, is_last=index == len(plan.ramps) - 1)
     return tuple(problems)
+
+
+def _check_pricing_unit(problems: list[Problem], plan: Plan) -> None:
+    """A currency is an ISO 4217 code with ISO's minor units (`currencies.py`); a custom
+    unit declares 0 to 12 decimals and is invoiced in such a currency."""
+    unit = plan.pricing_unit
+    path: Path = ("pricing_unit",)
+    if unit.decimals < 0 or unit.decimals > 12:
+        problems.append(Problem((*path, "decimals"), "INVALID_VALUE", "must be between 0 and 12"))
+    if unit.overage_rate is not None:
+        _non_negative(problems, (*path, "overage_rate"), unit.overage_rate)
+    if unit.is_custom:
+        if unit.invoice_currency not in ISO_4217_CODES:
+            problems.append(
+                Problem(
+                    (*path, "invoice_currency"),
+                    "UNKNOWN_CURRENCY",
+                    f"{unit.invoice_currency!r} is not an ISO 4217 currency",
+                )
+            )
+        return
+    iso = ISO_4217_MINOR_UNITS.get(unit.code)
+    if iso is None:
+        problems.append(
+            Problem(
+                (*path, "code"),
+                "UNKNOWN_CURRENCY",
+                f"{unit.code!r} is not an ISO 4217 currency; a custom pricing unit names "
+                "its invoice currency",
+            )
+        )
+    elif unit.decimals != iso:
+        problems.append(
+            Problem(
+                (*path, "decimals"),
+                "INVALID_VALUE",
+                f"{unit.code} has {iso} minor units in ISO 4217, got {unit.decimals}",
+            )
+        )
 
 
 def _check_ramp(problems: list[Problem], path: Path, ramp: Ramp, *, is_last: bool) -> None:
@@ -114,6 +174,18 @@ def _check_usage(problems: list[Problem], path: Path, price: UsagePrice) -> None
         )
     if price.rate is not None:
         _check_rate(problems, (*path, "rate"), price.rate)
+    rates = [price.rate] if price.rate is not None else []
+    rates += [entry.rate for entry in price.dimension_rates]
+    event_models = sorted({r.model.value for r in rates if r.model in EVENT_MODELS})
+    if event_models and (price.conversion_factor != ONE or price.free_units != ZERO):
+        problems.append(
+            Problem(
+                (*path, "conversion_factor" if price.conversion_factor != ONE else "free_units"),
+                "INVALID_VALUE",
+                f"unit conversion and free units apply to quantities, not to a "
+                f"{' or '.join(event_models)} rate (PERCENTAGE has free_amount)",
+            )
+        )
     seen: set[frozenset[tuple[str, str]]] = set()
     for index, entry in enumerate(price.dimension_rates):
         entry_path = (*path, "dimension_rates", index)
@@ -171,25 +243,32 @@ def _check_rate(problems: list[Problem], path: Path, rate: Rate) -> None:
             _non_negative(problems, (*path, "rate_percent"), rate.rate_percent)
         _non_negative(problems, (*path, "fixed_fee_per_event"), rate.fixed_fee_per_event)
         _non_negative(problems, (*path, "free_amount"), rate.free_amount)
-        for name in ("min_per_event", "max_per_event"):
-            value = getattr(rate, name)
-            if value is not None:
-                _non_negative(problems, (*path, name), value)
-        low, high = rate.min_per_event, rate.max_per_event
-        if low is not None and high is not None and low > high:
+        _check_per_event_bounds(problems, path, rate)
+    elif model is PricingModel.DYNAMIC:
+        if rate.markup_percent < -100:
             problems.append(
                 Problem(
-                    (*path, "max_per_event"),
-                    "INVALID_RANGE",
-                    f"max_per_event {high} is below min_per_event {low}",
+                    (*path, "markup_percent"),
+                    "INVALID_VALUE",
+                    "a markup below -100% would make the charge negative",
                 )
             )
-    elif model is PricingModel.DYNAMIC and rate.markup_percent < -100:
+        _check_per_event_bounds(problems, path, rate)
+
+
+def _check_per_event_bounds(problems: list[Problem], path: Path, rate: Rate) -> None:
+    """PERCENTAGE and DYNAMIC clamp each event's charge to [min_per_event, max_per_event]."""
+    for name in ("min_per_event", "max_per_event"):
+        value = getattr(rate, name)
+        if value is not None:
+            _non_negative(problems, (*path, name), value)
+    low, high = rate.min_per_event, rate.max_per_event
+    if low is not None and high is not None and low > high:
         problems.append(
             Problem(
-                (*path, "markup_percent"),
-                "INVALID_VALUE",
-                "a markup below -100% would make the charge negative",
+                (*path, "max_per_event"),
+                "INVALID_RANGE",
+                f"max_per_event {high} is below min_per_event {low}",
             )
         )
 

@@ -208,14 +208,33 @@ def percentage(rate: Rate, usage: MetricUsage | None) -> Priced:
 
 
 def dynamic(rate: Rate, usage: MetricUsage | None) -> Priced:
-    """Cost-plus: the events' own costs summed, times `1 + markup_percent / 100`. The line
-    shows the cost as quantity and the multiplier as unit price."""
+    """Cost-plus: each event pays its own cost times `1 + markup_percent / 100`, clamped to
+    the optional per-event minimum and maximum; the line is the sum. A projection of
+    `transaction_count` events of `average_amount` cost prices that many identical events.
+    The line shows the cost as quantity and, when no per-event bound is set (so that
+    quantity x unit price = amount), the multiplier as unit price."""
+    multiplier = (HUNDRED + rate.markup_percent) / HUNDRED
+    bounded = rate.min_per_event is not None or rate.max_per_event is not None
+    shown = None if bounded else multiplier
     cost = ZERO
-    if usage is not None:
+    if usage is None:
+        return Priced(cost, cost, shown, _NO_TIERS)
+    if usage.transaction_count is not None:
+        n = usage.transaction_count
+        avg = usage.average_amount if usage.average_amount is not None else ZERO
+        cost = avg * n
+        if not bounded:
+            return Priced(cost, cost * multiplier, shown, _NO_TIERS)
+        return Priced(cost, _clamp(avg * multiplier, rate) * n if n else ZERO, shown, _NO_TIERS)
+    if not bounded:
         for c in usage.event_costs:
             cost += c
-    multiplier = (HUNDRED + rate.markup_percent) / HUNDRED
-    return Priced(cost, cost * multiplier, multiplier, _NO_TIERS)
+        return Priced(cost, cost * multiplier, shown, _NO_TIERS)
+    total = ZERO
+    for c in usage.event_costs:
+        cost += c
+        total += _clamp(c * multiplier, rate)
+    return Priced(cost, total, shown, _NO_TIERS)
 
 
 QUANTITY_MODELS = frozenset(_COMPILERS)

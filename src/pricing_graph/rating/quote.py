@@ -9,7 +9,7 @@ from decimal import Decimal, localcontext
 
 from .compiled import CompiledContract, compile_contract, list_contract
 from .credits import INITIAL_STATE
-from .errors import CurrencyMismatch, InvalidUsage, PeriodOutOfRange
+from .errors import CurrencyMismatch, InvalidUsage, PeriodOutOfRange, RatingError
 from .invoice import TRIAL_KEY, InvoicePreview, LineKind, rate_period
 from .models import ZERO, Plan
 from .money import RATING_CONTEXT, quantum
@@ -57,6 +57,26 @@ class PlanRanking:
     plan_version: int
     total: Decimal
     quote: Quote
+
+
+@dataclass(frozen=True, slots=True)
+class UnratedPlan:
+    """A plan `rank_plans` could not rate for the usage profile, and why: `error.code`,
+    `error.field` (a path in the plan, or in the usage projection) and `error.message`.
+    `index` is the plan's position in the plans given."""
+
+    index: int
+    plan_key: str
+    plan_version: int
+    error: RatingError
+
+
+@dataclass(frozen=True, slots=True)
+class PlanRankings:
+    """Every plan that could be rated, cheapest first, and every plan that could not."""
+
+    ranked: tuple[PlanRanking, ...]
+    unrated: tuple[UnratedPlan, ...]
 
 
 def _run(c: CompiledContract, usage: UsageProjection, periods: int) -> tuple[InvoicePreview, ...]:
@@ -192,9 +212,33 @@ def compare_plans(
 ) -> tuple[PlanRanking, ...]:
     """Rank plans (at list price, from `start`) by their quote total for one usage
     profile: cheapest first; ties keep the order given. All plans must invoice in the
-    same currency. Metrics a plan does not price are ignored for that plan."""
+    same currency. Metrics a plan does not price are ignored for that plan. The first plan
+    that cannot be rated raises its error (`rank_plans` reports it and ranks the rest)."""
+    rankings = rank_plans(plans, usage_projection, periods, start)
+    if rankings.unrated:
+        first = rankings.unrated[0]
+        if isinstance(first.error, CurrencyMismatch):
+            raise CurrencyMismatch(f"plans[{first.index}].{first.error.field}", first.error.message)
+        raise first.error
+    return rankings.ranked
+
+
+TOO_LARGE = "the amounts are too large to price exactly"
+
+
+def rank_plans(
+    plans: Sequence[Plan],
+    usage_projection: UsageProjection,
+    periods: int,
+    start: date,
+) -> PlanRankings:
+    """`compare_plans` that ranks every plan it can and reports each plan it cannot, with
+    its error: an invalid plan (say BIWEEKLY periods on the first of the month), usage the
+    plan cannot price (a transaction count for a FLAT price), a period count beyond its
+    term, or a plan invoicing in another currency than the first plan that could be rated
+    (`CurrencyMismatch` on `pricing_unit`)."""
     if not plans:
-        return ()
+        return PlanRankings((), ())
     with localcontext(RATING_CONTEXT):
         terms = _LIST_TERMS.get(start)
         if terms is None:
@@ -202,25 +246,36 @@ def compare_plans(
                 _LIST_TERMS.clear()
             terms = _LIST_TERMS[start] = ContractTerms(start=start)
         quotes: list[Quote] = []
+        unrated: list[UnratedPlan] = []
         currency: str | None = None
         for i, plan in enumerate(plans):
-            c = compile_contract(plan, terms)
-            if currency is None:
-                currency = c.currency
-            elif c.currency != currency:
-                raise CurrencyMismatch(
-                    f"plans[{i}].pricing_unit",
-                    f"plan {plan.key!r} invoices in {c.currency}, the first plan in {currency}",
+            try:
+                c = compile_contract(plan, terms)
+                if currency is not None and c.currency != currency:
+                    raise CurrencyMismatch(
+                        "pricing_unit",
+                        f"plan {plan.key!r} invoices in {c.currency}, the plans ranked "
+                        f"before it in {currency}",
+                    )
+                projection = _restrict(usage_projection, c.metrics)
+                quotes.append(_quote(c, projection, periods, None))
+            except RatingError as error:
+                unrated.append(UnratedPlan(i, plan.key, plan.version, error))
+                continue
+            except ArithmeticError:
+                unrated.append(
+                    UnratedPlan(i, plan.key, plan.version, InvalidUsage("usage", TOO_LARGE))
                 )
-            projection = _restrict(usage_projection, c.metrics)
-            quotes.append(_quote(c, projection, periods, None))
+                continue
+            currency = c.currency
         order = sorted(range(len(quotes)), key=lambda i: quotes[i].total)
-        return tuple(
+        ranked = tuple(
             PlanRanking(
                 rank + 1, quotes[i].plan_key, quotes[i].plan_version, quotes[i].total, quotes[i]
             )
             for rank, i in enumerate(order)
         )
+        return PlanRankings(ranked, tuple(unrated))
 
 
 def _restrict(usage: UsageProjection, metrics: frozenset[str]) -> UsageProjection:

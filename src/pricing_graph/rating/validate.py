@@ -2,18 +2,20 @@
 `RatingError` that names the offending field.
 
 Plans and terms are checked once per object (results are cached by identity: these are
-frozen values), usage on every call. When `plan_checks.check_plan` is available it runs
-first and its first problem is raised as `InvalidPlan`.
+frozen values), usage on every call. A plan is checked by `plan_checks.check_plan` first,
+the rules createPlan, updatePlan and publishPlan apply too; its first problem is raised as
+`InvalidPlan`. What follows it here only guards plans built in code (a float, an infinite
+Decimal) and reports a custom unit without an overage rate as a `CurrencyMismatch`.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from . import plan_checks
 from .adjustments import effective_prices
 from .errors import CurrencyMismatch, InvalidPlan, InvalidTerms, InvalidUsage, RatingError
 from .models import (
@@ -97,6 +99,10 @@ def check_rate(rate: Rate, field: str, error: type[RatingError] = InvalidPlan) -
             raise error(f"{field}.rate_percent", "a PERCENTAGE rate needs rate_percent")
         number(rate.rate_percent, f"{field}.rate_percent", error=error, minimum=ZERO)
         number(rate.fixed_fee_per_event, f"{field}.fixed_fee_per_event", error=error)
+        number(rate.free_amount, f"{field}.free_amount", error=error, minimum=ZERO)
+    else:
+        number(rate.markup_percent, f"{field}.markup_percent", error=error, minimum=-HUNDRED)
+    if model in (PricingModel.PERCENTAGE, PricingModel.DYNAMIC):
         _optional(rate.min_per_event, f"{field}.min_per_event", error=error, minimum=ZERO)
         _optional(rate.max_per_event, f"{field}.max_per_event", error=error, minimum=ZERO)
         if (
@@ -105,18 +111,6 @@ def check_rate(rate: Rate, field: str, error: type[RatingError] = InvalidPlan) -
             and rate.min_per_event > rate.max_per_event
         ):
             raise error(f"{field}.max_per_event", "must be >= min_per_event")
-        number(rate.free_amount, f"{field}.free_amount", error=error, minimum=ZERO)
-    else:
-        number(rate.markup_percent, f"{field}.markup_percent", error=error, minimum=-HUNDRED)
-
-
-def _external_checks() -> Callable[[Plan], Sequence[Any]] | None:
-    try:
-        module = importlib.import_module("pricing_graph.rating.plan_checks")
-    except ModuleNotFoundError:
-        return None
-    check = getattr(module, "check_plan", None)
-    return check if callable(check) else None
 
 
 def format_path(path: object) -> str:
@@ -136,10 +130,8 @@ def format_path(path: object) -> str:
 
 def check_plan(plan: Plan) -> None:
     """Raise `InvalidPlan` (or `CurrencyMismatch`) on the first problem in `plan`."""
-    external = _external_checks()
-    if external is not None:
-        for problem in external(plan):
-            raise InvalidPlan(format_path(problem.path), f"{problem.message} ({problem.code})")
+    for problem in plan_checks.check_plan(plan):
+        raise InvalidPlan(format_path(problem.path), f"{problem.message} ({problem.code})")
     unit = plan.pricing_unit
     if not 0 <= unit.decimals <= 18:
         raise InvalidPlan("pricing_unit.decimals", f"must be 0..18, got {unit.decimals}")

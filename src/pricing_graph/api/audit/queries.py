@@ -6,6 +6,7 @@ import strawberry
 
 from pricing_graph.api.audit.types import AuditEventPage
 from pricing_graph.api.catalog.types import ContextInfo
+from pricing_graph.api.describe import describe_args
 from pricing_graph.api.errors import ErrorCode, PublicError
 from pricing_graph.api.ids import InvalidGlobalId, decode_id
 from pricing_graph.services import access, audit
@@ -74,3 +75,17 @@ class AuditQuery:
                 context.uow, object_type=found_type, object_id=found_id, key_id=key_id
             ),
         )
+
+
+describe_args(
+    AuditQuery,
+    {
+        "audit_events": {
+            "first": "Page size: at most 100, default 50.",
+            "after": "An event's `cursor`: the page starts with the event before it.",
+            "object_type": 'Only writes of this type, e.g. "Contract".',
+            "object_id": "Only writes of this object (its global ID).",
+            "key_id": "Only writes made with this API key (its number in `keys list`).",
+        }
+    },
+)

@@ -9,6 +9,7 @@ from typing import cast
 import strawberry
 from strawberry.scalars import JSON
 
+from pricing_graph.api.describe import describe
 from pricing_graph.api.ids import encode_id
 from pricing_graph.api.pagination import PageInfo
 from pricing_graph.services.audit import AuditEvent as DomainAuditEvent
@@ -98,3 +99,11 @@ class AuditEventPage:
             ),
             count=count,
         )
+
+
+describe(AuditEvent, occurred_at="When the write committed (UTC).")
+describe(
+    AuditEventPage,
+    nodes="The page's events, newest first.",
+    page_info="Whether older events follow, and the cursor to get them.",
+)

@@ -21,6 +21,7 @@ from pricing_graph.api.catalog.enums import (
     RateLimitWindow,
     RoundingMode,
 )
+from pricing_graph.api.describe import describe
 from pricing_graph.rating import models
 
 ZERO = Decimal(0)
@@ -215,3 +216,145 @@ class UpdatePlanInput:
     features: list[str] | None = strawberry.UNSET
     usage_limits: list[UsageLimitInput] | None = strawberry.UNSET
     ramps: list[RampInput] | None = strawberry.UNSET
+
+
+describe(
+    CreateProductInput,
+    "A new product: something you sell.",
+    name='Name shown to customers, e.g. "Neural Language Engine".',
+    description="Marketing text for the pricing page.",
+)
+describe(
+    UpdateProductInput,
+    "Changes to a product; omitted fields stay as they are.",
+    id="The product's global ID.",
+    name="New name.",
+    description="New description.",
+)
+describe(IdInput, "The object to act on.", id="Its global ID.")
+describe(
+    CreateMetricInput,
+    "A new billable metric (meter).",
+    key='Unique slug usage events name, e.g. "input_tokens".',
+    name='Name on invoices, e.g. "Input tokens".',
+    aggregation="How a period's events become one quantity; SUM by default.",
+)
+describe(
+    PricingUnitInput,
+    code='ISO 4217 code ("USD") or a custom unit\'s code ("CCU").',
+    invoice_currency="Custom units only: the ISO currency overage is invoiced in.",
+    overage_rate="Custom units only: invoice currency per unit once credits run out.",
+)
+describe(
+    TrialInput,
+    "A free trial at the start of each contract.",
+    days="Trial length in days.",
+    spending_cap="Most usage the trial pays for, in the pricing unit; omit for no cap.",
+)
+describe(
+    TierInput,
+    "One band of a TIERED or VOLUME rate, in ascending order.",
+    unit_price="Price per unit in this tier; 0 by default.",
+    flat_fee="Charged once when any unit falls in the tier; 0 by default.",
+)
+describe(
+    RateInput,
+    "A pricing model and its parameters: set the ones the model uses.",
+    model="FLAT, TIERED, VOLUME, PACKAGE, PERCENTAGE or DYNAMIC.",
+    unit_price="FLAT: price per priced unit, e.g. 0.002.",
+    tiers="TIERED and VOLUME: the tiers, lowest first; only the last is unbounded.",
+    package_size="PACKAGE: units per package, more than 0.",
+    package_price="PACKAGE: price of one package.",
+    package_rounding="PACKAGE: UP (a started package is paid, the default) or DOWN.",
+    rate_percent="PERCENTAGE: percent of each transaction, e.g. 2.9.",
+    fixed_fee_per_event="PERCENTAGE: fee added per transaction; 0 by default.",
+    min_per_event="PERCENTAGE: least one transaction pays.",
+    max_per_event="PERCENTAGE: most one transaction pays.",
+    free_amount="PERCENTAGE: transaction volume per period that pays nothing; 0 by default.",
+    markup_percent="DYNAMIC: percent added to the events' own costs; 0 by default.",
+)
+describe(
+    DimensionValueInput,
+    'One dimension and its value, e.g. {name: "model", value: "gpt-4"}.',
+    name="Dimension name; the metric must declare it.",
+    value="Dimension value.",
+)
+describe(
+    DimensionRateInput,
+    "A rate-card entry: usage with every listed dimension value uses `rate`.",
+    match="Dimension values to match; the most specific entry wins.",
+    rate="The rate for matching usage.",
+)
+describe(
+    UsagePriceInput,
+    "A price per unit of a billable metric.",
+    metric_key='Key of the metric it prices, e.g. "input_tokens".',
+    dimension_rates="Rate-card entries by dimension values.",
+    conversion_rounding="How converted quantities round to whole priced units; NONE by default.",
+)
+describe(
+    FixedPriceInput,
+    "A fixed fee: a subscription, platform fee, setup fee or discount.",
+    amount="Fee per unit of quantity, in the plan's pricing unit; negative with isDiscount.",
+    quantity="How many are charged; 1 by default.",
+    cadence="RECURRING (default) or ONE_TIME.",
+    every_periods="RECURRING: charged every N billing periods; 1 by default.",
+    timing="IN_ARREARS (default) or IN_ADVANCE.",
+    prorate="Whether a partial period pays by days; true by default.",
+    is_discount="A discount: the amount is negative and capped at the lines it reduces.",
+)
+describe(
+    CompositePriceInput,
+    "A percentage of, or a minimum over, other prices of the same ramp.",
+    kind="PERCENTAGE or MINIMUM.",
+    value="PERCENTAGE: percent (10 = 10%); MINIMUM: amount per period.",
+    price_keys="Keys of the prices of the same ramp it applies to.",
+    quantity="Multiplier; 0 disables the charge (a QUANTITY adjustment can enable it).",
+)
+describe(
+    PriceInput,
+    name='Name on the pricing page, e.g. "Input tokens".',
+    invoice_display_name="Name on invoice lines; the name by default.",
+    usage="Set for a usage price.",
+    fixed="Set for a fixed fee.",
+    composite="Set for a composite price.",
+)
+describe(
+    RampInput,
+    "The prices that apply for a number of billing periods.",
+    invoice_minimum="Least a period's invoice comes to under this ramp; omit for none.",
+    prices="The charges of this ramp.",
+)
+describe(
+    UsageLimitInput,
+    "A per-metric usage limit and rate limit for the pricing page.",
+    metric_key="Key of the metric limited.",
+    limit="Units per billing period; omit for no limit.",
+    enforcement="HARD (default) or SOFT.",
+    rate_limit="Requests per rate-limit window; omit for none.",
+    rate_limit_window="SECOND, MINUTE, HOUR or DAY; needed with rateLimit.",
+)
+_PLAN_FIELDS = {
+    "name": 'Internal name, e.g. "Acme Corp - Annual 2024".',
+    "invoice_display_name": "Name on invoices and the pricing page; the name by default.",
+    "description": "Pricing-page text for the plan.",
+    "visibility": "PUBLIC (pricing page, the default) or PRIVATE (a negotiated deal).",
+    "tier_rank": "Upgrade order on the pricing page: lower comes first.",
+    "billing_interval": "Length of one billing period; MONTHLY by default.",
+    "billing_anchor": "Where billing periods start; CONTRACT_START by default.",
+    "pricing_unit": "Currency or custom unit of every amount.",
+    "rounding_mode": "How line amounts are rounded; HALF_UP by default.",
+    "trial": "A free trial; omit for none.",
+    "net_payment_days": "Days from an invoice's issue date to its due date; 30 by default.",
+    "features": "Pricing-page bullet points.",
+    "usage_limits": "Per-metric limits and rate limits.",
+    "ramps": "Pricing over time: each ramp but the last lasts durationPeriods periods.",
+}
+describe(
+    CreatePlanInput,
+    "A whole new plan, stored as DRAFT version 1.",
+    product_id="Global ID of the product it sells.",
+    key='Slug shared by every version, e.g. "llm-pro".',
+    **_PLAN_FIELDS,
+)
+describe(UpdatePlanInput, id="Global ID of the DRAFT plan.", **_PLAN_FIELDS)

@@ -18,6 +18,7 @@ from pricing_graph.api.catalog.inputs import (
 )
 from pricing_graph.api.catalog.types import ContextInfo, Metric, Plan, Product
 from pricing_graph.api.convert import to_domain
+from pricing_graph.api.describe import ERRORS, describe, describe_args
 from pricing_graph.api.errors import UserError, user_errors
 from pricing_graph.services import catalog
 from pricing_graph.services.errors import DomainError
@@ -122,3 +123,39 @@ class CatalogMutation:
         ctx = info.context
         given = to_domain(input, catalog.ById)
         return await _plan(catalog.archive_plan(ctx.uow, ctx.actor, given))
+
+
+for _payload, _what in (
+    (ProductPayload, "product"),
+    (MetricPayload, "metric"),
+    (PlanPayload, "plan"),
+):
+    describe(
+        _payload,
+        f"What a {_what} mutation did: the {_what}, or the errors that refused it.",
+        errors=ERRORS,
+        **{_what: f"The {_what} as stored; null when refused."},
+    )
+describe(
+    CatalogMutation,
+    create_product="Create a product (admin key).",
+    update_product="Rename or redescribe a product (admin key).",
+    create_metric="Create a billable metric usage events can report (admin key).",
+)
+describe_args(
+    CatalogMutation,
+    {
+        name: {"input": "What to do; `errors` paths start at `input`."}
+        for name in (
+            "create_product",
+            "update_product",
+            "archive_product",
+            "create_metric",
+            "create_plan",
+            "update_plan",
+            "publish_plan",
+            "create_plan_version",
+            "archive_plan",
+        )
+    },
+)

@@ -19,6 +19,7 @@ from pricing_graph.api.catalog.types import (
     Plan,
     Product,
 )
+from pricing_graph.api.describe import PAGE_ARGS, describe, describe_args
 from pricing_graph.api.errors import ErrorCode, PublicError
 from pricing_graph.api.ids import InvalidGlobalId, decode_id
 from pricing_graph.api.pagination import Connection, build_connection, page_window
@@ -153,3 +154,37 @@ class CatalogQuery:
         else:
             row = await served(catalog.plan_by_key(ctx.uow, ctx.actor, key, version))
         return Plan.from_row(row) if row else None
+
+
+describe(
+    CatalogQuery,
+    metrics="Billable metrics, by key.",
+    metric="One billable metric by key; null when there is none.",
+)
+describe_args(
+    CatalogQuery,
+    {
+        "products": {
+            **PAGE_ARGS,
+            "include_archived": "Also archived products; false by default.",
+        },
+        "product": {
+            "id": "The product's global ID (give id or key).",
+            "key": 'The product\'s key, e.g. "llm-platform".',
+        },
+        "metrics": PAGE_ARGS,
+        "metric": {"key": 'The metric\'s key, e.g. "input_tokens".'},
+        "plans": {
+            **PAGE_ARGS,
+            "product_id": "Only plans of this product (global ID).",
+            "key": "Only versions of the plan with this key.",
+            "status": "Only plans with this status.",
+            "visibility": "Only PUBLIC or only PRIVATE plans.",
+        },
+        "plan": {
+            "id": "The plan's global ID (give id, or key and optionally version).",
+            "key": 'The plan\'s key, e.g. "llm-pro".',
+            "version": "Version number; omitted: the latest PUBLISHED version.",
+        },
+    },
+)

@@ -26,6 +26,7 @@ from pricing_graph.api.catalog.enums import (
     RateLimitWindow,
     RoundingMode,
 )
+from pricing_graph.api.describe import describe, describe_args
 from pricing_graph.api.errors import ErrorCode, PublicError
 from pricing_graph.api.ids import encode_id
 from pricing_graph.api.pagination import Connection, paginate
@@ -48,7 +49,10 @@ ContextInfo = Info  # the context is pricing_graph.api.context.Context
 
 @strawberry.interface(description="An object with a global ID; fetch any of them with node(id:).")
 class Node:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(
+        description='Global ID: standard base64 of "TypeName:number" (Relay; graphql-relay-js\'s '
+        'fromGlobalId reads it), e.g. "UGxhbjoz" for Plan 3.'
+    )
 
 
 @strawberry.type(description="Something you sell: an LLM API, a data platform, a database.")
@@ -428,17 +432,26 @@ class CompositePrice(Price):
     price_keys: list[str]
 
 
+# A price's global ID names its concrete type, as `__typename` does (services.ids accepts
+# the old "Price:<id>" IDs too).
+PRICE_TYPE_NAMES = {
+    models.PriceKind.USAGE: "UsagePrice",
+    models.PriceKind.FIXED: "FixedPrice",
+    models.PriceKind.COMPOSITE: "CompositePrice",
+}
+
+
 def price_from_row(row: PriceRow, plan: PlanRow) -> Price:
     assert row.id is not None
+    kind = models.PriceKind(row.kind)
     common: dict[str, Any] = {
-        "id": encode_id("Price", row.id),
+        "id": encode_id(PRICE_TYPE_NAMES[kind], row.id),
         "key": row.key,
         "name": row.name,
         "invoice_display_name": row.invoice_display_name,
         "row": row,
         "plan": plan,
     }
-    kind = models.PriceKind(row.kind)
     if kind is models.PriceKind.USAGE:
         return UsagePrice(
             **common,
@@ -468,3 +481,139 @@ def price_from_row(row: PriceRow, plan: PlanRow) -> Price:
 
 
 CATALOG_TYPES: tuple[type, ...] = (UsagePrice, FixedPrice, CompositePrice)
+
+
+describe(
+    Product,
+    key='Unique slug used in URLs and by integrations, e.g. "llm-platform".',
+    name='Name shown to customers, e.g. "Neural Language Engine".',
+    description="Marketing text for the pricing page.",
+    archived="True once retired: readable, but no new plans.",
+    created_at="When the product was created (UTC).",
+)
+describe_args(
+    Product,
+    {
+        "plans": {
+            "first": "Page size: at most 100, default 50.",
+            "after": "Cursor from `pageInfo.endCursor` of the previous page.",
+            "status": "Only plans with this status (callers without a sales or admin key "
+            "see only PUBLISHED).",
+            "visibility": "Only PUBLIC or only PRIVATE plans.",
+        }
+    },
+)
+describe(
+    Metric,
+    key='Unique slug usage events name, e.g. "input_tokens".',
+    name='Name shown on invoices, e.g. "Input tokens".',
+    unit_label='Unit of one metered quantity, e.g. "tokens", "GB", "calls".',
+    aggregation="How a period's events become one quantity.",
+    event_property='Event property the aggregation reads, e.g. "tokens"; null for COUNT.',
+    dimensions='Properties usage can be grouped and priced by, e.g. ["model", "region"].',
+)
+describe(
+    PricingUnit,
+    code='ISO 4217 currency ("USD", "EUR", "JPY") or a custom unit ("CCU", "credits").',
+    is_custom="True for a custom unit (credits) rather than an ISO currency.",
+)
+describe(
+    Trial,
+    "A free trial at the start of a contract.",
+    days="Length of the trial in days, from the contract start.",
+    spending_cap="Most usage the trial pays for, in the plan's pricing unit; null = no cap.",
+)
+describe(
+    UsageLimit,
+    enforcement="HARD (blocked past the limit) or SOFT (warns).",
+    rate_limit_window="Window `rateLimit` counts in; null when there is no rate limit.",
+    metric="The metric the limit counts.",
+)
+describe(
+    Plan,
+    key='Stable slug across versions, e.g. "llm-pro".',
+    version="1 for the first version; createPlanVersion adds 1.",
+    invoice_display_name='Name on invoices and the pricing page, e.g. "Pro".',
+    description="Pricing-page text for the plan.",
+    status="DRAFT, PUBLISHED or ARCHIVED.",
+    visibility="PUBLIC (pricing page) or PRIVATE (a negotiated deal).",
+    billing_interval="Length of one billing period.",
+    billing_anchor="Where billing periods start.",
+    pricing_unit="Currency (or custom unit) every amount of the plan is in.",
+    rounding_mode="How line amounts are rounded to the unit's minor digits.",
+    trial="The free trial; null = none.",
+    net_payment_days="Days from an invoice's issue date to its due date (net 30 = 30).",
+    features='Pricing-page bullet points, e.g. ["Community support", "Usage caps"].',
+    created_at="When this version was created (UTC).",
+    published_at="When this version was published (UTC); null while DRAFT.",
+    product="The product the plan sells.",
+    usage_limits="Per-metric limits and rate limits shown on the pricing page.",
+)
+describe(
+    PricingRamp,
+    position="0 for the first ramp, in order.",
+    invoice_minimum="Least a period's invoice comes to under this ramp (a true-up makes up "
+    "the rest); null = none.",
+    prices="The charges of this ramp.",
+)
+describe(
+    Tier,
+    "One band of a TIERED or VOLUME rate.",
+    unit_price="Price per unit in this tier, in the plan's pricing unit.",
+    flat_fee="Charged once when any unit falls in the tier (tier 1: even at 0 units).",
+)
+describe(
+    DimensionValue,
+    'One dimension and its value, e.g. model = "gpt-4".',
+    name='Dimension name, e.g. "model".',
+    value='Dimension value, e.g. "gpt-4".',
+)
+describe(
+    Rate,
+    model="Which pricing model; it says which fields below are set.",
+    unit_price="FLAT: price per priced unit.",
+    package_size="PACKAGE: units per package.",
+    package_price="PACKAGE: price of one package.",
+    package_rounding="PACKAGE: whether a started package is paid (UP) or not (DOWN).",
+    rate_percent="PERCENTAGE: percent of each transaction's amount, e.g. 2.9.",
+    fixed_fee_per_event="PERCENTAGE: fee added per transaction, e.g. 0.30.",
+    min_per_event="PERCENTAGE: least one transaction pays.",
+    max_per_event="PERCENTAGE: most one transaction pays.",
+    free_amount="PERCENTAGE: transaction volume per period that pays nothing.",
+    markup_percent="DYNAMIC: percent added to the events' own costs, e.g. 20.",
+    tiers="TIERED and VOLUME: the tiers, lowest first.",
+)
+describe(
+    DimensionRate,
+    match='Dimension values a usage group must have, e.g. model = "gpt-4".',
+    rate="The rate for usage matching them.",
+)
+describe(
+    Price,
+    name='Name on the pricing page, e.g. "Input tokens".',
+    invoice_display_name="Name on invoice lines.",
+)
+describe_args(
+    Price, {"display_price": {"locale": 'Locale to format for, e.g. "en_US" or "de_DE".'}}
+)
+describe(
+    UsagePrice,
+    conversion_rounding="How converted quantities round to whole priced units.",
+    metric="The metric whose usage this prices.",
+)
+describe(
+    FixedPrice,
+    amount="Fee per unit of `quantity`, in the plan's pricing unit; negative for a discount.",
+    quantity="How many are charged (licences, seats); 1 by default.",
+    cadence="RECURRING or ONE_TIME.",
+    every_periods="RECURRING: charged every N billing periods (3 = quarterly on a monthly plan).",
+    timing="Invoiced at the start (IN_ADVANCE) or the end (IN_ARREARS) of its periods.",
+    prorate="Whether a partial period pays by days used.",
+    is_discount="A discount: negative, and never takes the invoice below zero.",
+)
+describe(
+    CompositePrice,
+    composite_kind="PERCENTAGE of, or MINIMUM over, the listed prices.",
+    value="PERCENTAGE: the percent (10 = 10%); MINIMUM: the amount per period.",
+    price_keys="Keys of the prices of the same ramp it applies to.",
+)

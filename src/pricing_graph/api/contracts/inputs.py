@@ -9,6 +9,7 @@ import strawberry
 
 from pricing_graph.api.catalog.enums import BillingAnchor, BillingInterval
 from pricing_graph.api.catalog.inputs import DimensionValueInput, TierInput, TrialInput
+from pricing_graph.api.describe import describe, describe_enum
 from pricing_graph.rating.terms import AdjustmentKind, CommitmentKind
 
 strawberry.enum(AdjustmentKind)
@@ -143,3 +144,104 @@ class MoveContractToPlanVersionInput:
     effective_from: date = strawberry.field(description="Must start a billing period.")
     expected_revision: int
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY)
+
+
+describe_enum(
+    AdjustmentKind,
+    "How a contract adjustment changes a price for one customer.",
+    PERCENT="Percent change to the unit prices: -15 = 15% off.",
+    FIXED="Amount added to each unit price: -0.001 = $0.001 off per unit.",
+    OVERRIDE="`value` replaces the unit price, or `tiers` the whole tier table.",
+    QUANTITY="Sets a fixed charge's or composite's quantity, e.g. 10 licences; 1 enables a "
+    "composite priced at quantity 0.",
+)
+describe_enum(
+    CommitmentKind,
+    "How a customer commits to spend.",
+    PREPAID="Paid up front: `amount` is invoiced on the first invoice, `creditAmount` of "
+    "credits are granted.",
+    POSTPAID="Paid at the end: a true-up for spend short of `amount` over the commitment.",
+)
+describe(
+    CreateCustomerInput,
+    "A new customer: a company that signs contracts.",
+    name='Name on invoices, e.g. "Acme Corp".',
+)
+describe(
+    PriceAdjustmentInput,
+    price_key='Key of the plan\'s price it changes, e.g. "input_tokens".',
+    value="PERCENT: percent; FIXED: amount per unit; OVERRIDE: the new unit price; "
+    "QUANTITY: the quantity.",
+    tiers="OVERRIDE only: a whole new tier table for the price.",
+    effective_from="First day it applies; default: the contract's start.",
+)
+describe(
+    CreditGrantInput,
+    "Credits the customer can spend on usage and fees.",
+    key='Names the grant on invoices, e.g. "welcome-credit".',
+    amount="Credits granted, in the plan's pricing unit.",
+    expires="First day it can no longer be used (exclusive); omit: never.",
+)
+describe(
+    CommitmentInput,
+    "A promise to spend an amount over the contract or a span of it.",
+    key='Names the commitment on invoices, e.g. "annual-prepaid".',
+    amount="Committed spend, in the plan's pricing unit, e.g. 100000.00.",
+    credit_amount="PREPAID: credits granted for it (125000.00 for 100000.00 paid); default: "
+    "the amount.",
+    start="First day it covers; default: the contract's start.",
+    end="First day it no longer covers (exclusive); default: the contract's end.",
+    product_keys="Products whose charges count toward it; empty = all.",
+    priority="Order its credits burn in among grants: lower first; 0 by default.",
+)
+_SETTINGS = {
+    "net_payment_days": "Days from issue to due date (net 45 = 45).",
+    "auto_pay": "Whether invoices are charged automatically.",
+    "trial": "A trial replacing the plan's; days 0 removes it.",
+    "invoice_minimum": "Least a period's invoice comes to; replaces the ramps' minimums.",
+}
+describe(ContractSettingsInput, **_SETTINGS)
+describe(
+    CreateContractInput,
+    "A contract: a customer on a PUBLISHED plan version, from a date, with its own terms.",
+    customer_id="Global ID of the customer.",
+    start_date="First day covered; billing periods count from it.",
+    billing_interval="Overrides the plan's billing interval.",
+    billing_anchor="Overrides the plan's billing anchor.",
+    settings="Overrides of the plan's payment terms, trial and minimum.",
+    adjustments="Per-price discounts and overrides.",
+    credit_grants="Credits granted with the contract.",
+    commitments="Spend commitments (prepaid or postpaid).",
+)
+describe(
+    EndAdjustmentInput,
+    "Stops a contract adjustment from a date.",
+    adjustment_id="Global ID of the ContractAdjustment.",
+)
+describe(
+    ChangeSettingsInput,
+    "New setting overrides from a date; null keeps the plan's value.",
+    effective_from="First day they apply; must start a billing period.",
+    **_SETTINGS,
+)
+describe(
+    AmendContractInput,
+    contract_id="Global ID of the contract.",
+    add_adjustments="New per-price adjustments.",
+    end_adjustments="Adjustments to stop.",
+    grant_credits="Credits to grant.",
+    add_commitments="Commitments to add.",
+    change_settings="Setting overrides from a date.",
+)
+describe(
+    EndContractInput,
+    "Ends a contract on a date.",
+    contract_id="Global ID of the contract.",
+    expected_revision="The revision you read; a stale one is a CONFLICT.",
+)
+describe(
+    MoveContractToPlanVersionInput,
+    "Moves a contract to another version of its plan from a period boundary.",
+    contract_id="Global ID of the contract.",
+    expected_revision="The revision you read; a stale one is a CONFLICT.",
+)

@@ -21,6 +21,7 @@ from pricing_graph.api.contracts.inputs import (
 )
 from pricing_graph.api.contracts.types import Contract, Customer
 from pricing_graph.api.convert import to_domain
+from pricing_graph.api.describe import ERRORS, describe, describe_args
 from pricing_graph.api.errors import UserError, user_errors
 from pricing_graph.services import contracts, customers
 from pricing_graph.services.errors import DomainError
@@ -111,3 +112,34 @@ class ContractMutation:
         return await _contract_payload(
             context, contracts.move_contract_to_plan_version(context.uow, context.actor, given)
         )
+
+
+describe(
+    CustomerPayload,
+    "What createCustomer did: the customer, or the errors that refused it.",
+    customer="The customer as stored; null when refused.",
+    errors=ERRORS,
+)
+describe(
+    ContractPayload,
+    "What a contract mutation did: the contract, or the errors that refused it.",
+    contract="The contract as stored after the change; null when refused.",
+    errors=ERRORS,
+)
+describe(
+    ContractMutation,
+    create_customer="Create a customer (a partner key creates its own).",
+)
+describe_args(
+    ContractMutation,
+    {
+        name: {"input": "What to do; `errors` paths start at `input`."}
+        for name in (
+            "create_customer",
+            "create_contract",
+            "amend_contract",
+            "end_contract",
+            "move_contract_to_plan_version",
+        )
+    },
+)

@@ -12,6 +12,7 @@ import strawberry
 from pricing_graph.api.catalog.queries import served
 from pricing_graph.api.catalog.types import ContextInfo
 from pricing_graph.api.contracts.types import Contract, Customer
+from pricing_graph.api.describe import PAGE_ARGS, describe, describe_args
 from pricing_graph.api.pagination import Connection, build_connection, page_window
 from pricing_graph.services import contracts, customers
 
@@ -80,3 +81,25 @@ class ContractQuery:
             )
         )
         return Contract.from_row(record.contract) if record else None
+
+
+describe(
+    ContractQuery,
+    contracts="Contracts, oldest first; a partner sees its customers' only.",
+    contract="One contract by global ID; null when there is none (for this caller).",
+)
+describe_args(
+    ContractQuery,
+    {
+        "customers": {
+            **PAGE_ARGS,
+            "partner_owner": 'Only customers of this partner, e.g. "acme-reseller".',
+        },
+        "customer": {
+            "id": "The customer's global ID (give id or externalId).",
+            "external_id": 'Your ID for the customer, e.g. "acme-corp".',
+        },
+        "contracts": {**PAGE_ARGS, "customer_id": "Only this customer's (global ID)."},
+        "contract": {"id": "The contract's global ID."},
+    },
+)

@@ -11,6 +11,7 @@ from strawberry.scalars import JSON
 
 from pricing_graph.api.catalog.enums import BillingAnchor, BillingInterval
 from pricing_graph.api.catalog.types import ContextInfo, DimensionValue, Node, Plan, Tier, Trial
+from pricing_graph.api.describe import PAGE_ARGS, describe, describe_args
 from pricing_graph.api.ids import encode_id
 from pricing_graph.api.pagination import Connection, paginate
 from pricing_graph.api.rating.queries import invoice_preview, upcoming_invoices, usage_status
@@ -263,3 +264,98 @@ class Contract(Node):
     async def amendments(self, info: ContextInfo) -> list[ContractAmendment]:
         rows = await info.context.loaders.amendments_by_contract_id.load(self.row.id)
         return [ContractAmendment.from_row(r) for r in rows]
+
+
+describe(
+    Customer,
+    "A company that buys: it signs contracts and reports usage.",
+    external_id='Your ID for the customer, unique, e.g. "acme-corp".',
+    name='Name on invoices, e.g. "Acme Corp".',
+    partner_owner='The partner that owns the customer, e.g. "acme-reseller"; null: none.',
+    created_at="When the customer was created (UTC).",
+    contracts="The customer's contracts, oldest first.",
+)
+describe_args(Customer, {"contracts": PAGE_ARGS})
+describe(
+    ContractAdjustment,
+    price_key="Key of the plan's price it changes.",
+    kind="PERCENT, FIXED, OVERRIDE or QUANTITY.",
+    value="PERCENT: percent; FIXED: amount per unit; OVERRIDE: unit price; QUANTITY: quantity.",
+    tiers="OVERRIDE of a tier table: the customer's tiers.",
+    match="Only usage with these dimension values; null = all usage of the price.",
+    effective_from="First day it applies; null = the contract's start.",
+    effective_until="First day it no longer applies; null = to the end.",
+)
+describe(
+    CreditGrant,
+    "Credits a customer can spend on charges; they burn before cash is invoiced.",
+    key="Names the grant on invoices.",
+    amount="Credits granted.",
+    pricing_unit="Unit of the credits: the plan's pricing unit code.",
+    effective="First day they can be used.",
+    expires="First day they can no longer be used; null = never. Unused ones are breakage.",
+    product_keys="Products they pay for; empty = all.",
+    priority="Order they burn in: lower first.",
+)
+describe(
+    Commitment,
+    "A promise to spend an amount: prepaid up front, or postpaid with a true-up.",
+    key='Names the commitment on invoices, e.g. "annual-prepaid".',
+    kind="PREPAID or POSTPAID.",
+    amount="Committed spend in the plan's pricing unit.",
+    credit_amount="PREPAID: credits granted for it; null = the amount.",
+    start="First day it covers; null = the contract's start.",
+    end="First day it no longer covers; null = the contract's end.",
+    product_keys="Products whose charges count toward it; empty = all.",
+    priority="Order its credits burn in: lower first.",
+)
+describe(
+    ContractSettings,
+    effective_from="First day these overrides apply.",
+    net_payment_days="Days from issue to due date; null = the plan's.",
+    auto_pay="Whether invoices are charged automatically; null = not set.",
+    trial="The contract's trial; null = the plan's.",
+    invoice_minimum="Least a period's invoice comes to; null = the ramps'.",
+)
+describe(
+    ContractAmendment,
+    revision="1 for the contract's creation, then + 1 per amendment.",
+    kind='What happened: "CREATE", "AMEND", "END" or "MOVE_PLAN_VERSION".',
+    effective_date="First day the change applies (the start date for CREATE).",
+    created_at="When it was recorded (UTC).",
+    changes="The request as given (JSON), for the record.",
+)
+describe(
+    ContractPlanVersion,
+    "A plan version the contract is on from a date.",
+    effective_from="First day on this version.",
+    plan="The pinned plan version.",
+)
+describe(
+    Contract,
+    start_date="First day covered; billing periods count from it.",
+    billing_interval="Length of one billing period.",
+    billing_anchor="Where billing periods start.",
+    created_at="When the contract was signed in the system (UTC).",
+    upcoming_invoices="The current period's invoice and the ones after it (fewer if the "
+    "contract ends).",
+    customer="The customer who signed.",
+    plan_versions="Every plan version the contract has been on, oldest first.",
+    adjustments="Per-price adjustments (discounts, overrides, quantities).",
+    credit_grants="Credits granted, at signing and by amendment.",
+    commitments="Spend commitments.",
+)
+describe_args(
+    Contract,
+    {
+        "invoice_preview": {
+            "period_index": "Billing period, 0 for the first; omit to pick it by `date` "
+            "(or the current one).",
+            "date": "A day inside the wanted period, when periodIndex is omitted.",
+        },
+        "upcoming_invoices": {
+            "count": "How many periods, from the current one: 1 to 24, 3 by default."
+        },
+        "plan": {"on": "The day to look at; default: today (UTC)."},
+    },
+)

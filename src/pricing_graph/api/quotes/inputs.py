@@ -15,6 +15,7 @@ from pricing_graph.api.contracts.inputs import (
     CreditGrantInput,
     PriceAdjustmentInput,
 )
+from pricing_graph.api.describe import describe
 from pricing_graph.services.quotes import MAX_PERIODS
 
 
@@ -47,3 +48,28 @@ class QuoteInput:
     adjustments: list[PriceAdjustmentInput] = strawberry.field(default_factory=list)
     credit_grants: list[CreditGrantInput] = strawberry.field(default_factory=list)
     commitments: list[CommitmentInput] = strawberry.field(default_factory=list)
+
+
+describe(
+    ProjectedUsageInput,
+    metric_key='The metric, e.g. "input_tokens".',
+    dimensions='Its dimension values, e.g. [{name: "model", value: "gpt-4"}]; omit for none.',
+    quantity="Metric units every period (with growthPercent: in the first).",
+    growth_percent="Growth per period on quantity: 10 = +10% a period, compounded.",
+    per_period='Metric units of each period, e.g. ["20000000", "40000000"]; one per period.',
+    transaction_count="PERCENTAGE prices: transactions per period.",
+    average_amount="PERCENTAGE prices: the average transaction amount.",
+)
+describe(
+    QuoteInput,
+    plan_id="Global ID of the plan version to quote (drafts need a sales key).",
+    start_date="First day of the deal; billing periods count from it.",
+    usage="Projected usage per metric.",
+    end_date="First day no longer covered (exclusive); omit for open-ended.",
+    billing_interval="Overrides the plan's billing interval.",
+    billing_anchor="Overrides the plan's billing anchor.",
+    settings="Overrides of the plan's payment terms, trial and minimum.",
+    adjustments="Per-price discounts and overrides, as a contract takes them.",
+    credit_grants="Credits granted with the deal.",
+    commitments="Spend commitments (prepaid or postpaid).",
+)

@@ -9,9 +9,16 @@ import strawberry
 from pricing_graph.api.catalog.queries import argument_id
 from pricing_graph.api.catalog.types import ContextInfo
 from pricing_graph.api.convert import to_domain
+from pricing_graph.api.describe import describe_args
 from pricing_graph.api.errors import user_errors
 from pricing_graph.api.quotes.inputs import ProjectedUsageInput, QuoteInput
-from pricing_graph.api.quotes.types import ComparisonPayload, PlanComparison, Quote, QuotePayload
+from pricing_graph.api.quotes.types import (
+    ComparisonPayload,
+    PlanComparison,
+    Quote,
+    QuotePayload,
+    UnratedPlan,
+)
 from pricing_graph.api.rating.reads import LoaderReads
 from pricing_graph.services import quotes
 from pricing_graph.services.errors import DomainError
@@ -39,7 +46,8 @@ class QuoteQuery:
 
     @strawberry.field(
         description="Every published public plan of a product priced for the same usage, "
-        "cheapest first, with a monthly equivalent."
+        "cheapest first, with a monthly equivalent; a plan that cannot be priced for it is "
+        "reported in `unrated` with the reason, and the others are still ranked."
     )
     async def compare_plans(
         self,
@@ -57,9 +65,27 @@ class QuoteQuery:
             start_date=start_date,
         )
         try:
-            ranked = await quotes.compare_plans(
+            compared = await quotes.compare_plans(
                 context.uow, context.actor, given, reads=LoaderReads(context)
             )
         except DomainError as refused:
-            return ComparisonPayload(plans=[], errors=user_errors(refused))
-        return ComparisonPayload(plans=[PlanComparison.of(found) for found in ranked], errors=[])
+            return ComparisonPayload(plans=[], unrated=[], errors=user_errors(refused))
+        return ComparisonPayload(
+            plans=[PlanComparison.of(found) for found in compared.plans],
+            unrated=[UnratedPlan.of(skipped) for skipped in compared.unrated],
+            errors=[],
+        )
+
+
+describe_args(
+    QuoteQuery,
+    {
+        "quote": {"input": "The deal; `errors` paths start at `input`."},
+        "compare_plans": {
+            "product_id": "Global ID of the product.",
+            "usage": "Projected usage per metric, per billing period.",
+            "periods": "Billing periods to price each plan over; 12 by default.",
+            "start_date": "First day; default: today (UTC).",
+        },
+    },
+)

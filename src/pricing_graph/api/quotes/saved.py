@@ -21,6 +21,7 @@ from pricing_graph.api.context import Context
 from pricing_graph.api.contracts.inputs import IDEMPOTENCY
 from pricing_graph.api.contracts.types import Contract, Customer
 from pricing_graph.api.convert import to_domain
+from pricing_graph.api.describe import ERRORS, PAGE_ARGS, describe, describe_args, describe_enum
 from pricing_graph.api.errors import PublicError, UserError, user_errors
 from pricing_graph.api.ids import encode_id
 from pricing_graph.api.pagination import Connection
@@ -29,6 +30,7 @@ from pricing_graph.api.quotes.types import Quote
 from pricing_graph.services import quotes
 from pricing_graph.services.errors import DomainError
 from pricing_graph.services.quotes import from_json
+from pricing_graph.services.quotes.documents import with_display_names
 from pricing_graph.store.quotes import SavedQuoteRevisionRow, SavedQuoteRow
 
 # -- types ---------------------------------------------------------------------------------
@@ -54,7 +56,7 @@ class SavedQuoteRevision:
 
     @strawberry.field(description="The quote as computed when the revision was saved.")
     def result(self) -> Quote:
-        quote: Quote = from_json(Quote, self.row.result)
+        quote: Quote = from_json(Quote, with_display_names(self.row.result))
         return quote
 
     @classmethod
@@ -305,3 +307,72 @@ class SavedQuoteQuery:
                 raise PublicError.of(refused) from None
 
         return await connection(first, after, fetch, SavedQuote.from_row)
+
+
+# -- descriptions --------------------------------------------------------------------------
+
+describe_enum(
+    SavedQuoteStatus,
+    DRAFT="Editable: updateQuote adds revisions.",
+    APPROVED="Approved by sales; can be accepted until validUntil.",
+    VOIDED="Withdrawn; kept for the record.",
+    ACCEPTED="Signed: a customer and contract were created from it.",
+)
+describe(
+    SavedQuoteRevision,
+    revision="1 for the first, + 1 per updateQuote.",
+    created_at="When it was saved (UTC).",
+)
+describe(
+    SavedQuote,
+    status="DRAFT, APPROVED, VOIDED or ACCEPTED.",
+    prospect_name="The prospect's name; null when quoted for an existing customer.",
+    current_revision="Number of the latest revision.",
+    void_reason="Why it was voided; null unless VOIDED.",
+    accepted_on="The day it was accepted; null unless ACCEPTED.",
+    created_at="When it was created (UTC).",
+    accepted_contract="The contract acceptance made; null until ACCEPTED.",
+)
+describe_args(SavedQuote, {"revision": {"number": "Revision number; omit for the current one."}})
+describe(
+    SavedQuotePayload,
+    "What a saved-quote mutation did: the quote, or the errors that refused it.",
+    saved_quote="The saved quote after the change; null when refused.",
+    errors=ERRORS,
+)
+describe(
+    AcceptQuotePayload,
+    "What acceptQuote did: the quote and the contract it made, or the errors.",
+    saved_quote="The ACCEPTED quote; null when refused.",
+    errors=ERRORS,
+)
+describe(ProspectInput, name='Their name, e.g. "Globex Ltd".')
+describe(
+    CreateQuoteInput,
+    customer_id="Global ID of an existing customer.",
+    prospect="A prospect who is not a customer yet.",
+    quote="The deal to price: plan, terms and projected usage.",
+)
+describe(UpdateQuoteInput, id="Global ID of the DRAFT quote.", quote="The deal, priced anew.")
+describe(ApproveQuoteInput, "Approves a DRAFT quote.", id="Global ID of the quote.")
+describe(
+    VoidQuoteInput,
+    "Withdraws a quote.",
+    id="Global ID of the quote.",
+    reason='Why, for the record, e.g. "customer chose a competitor".',
+)
+describe(AcceptQuoteInput, "Signs an APPROVED quote.", id="Global ID of the quote.")
+describe_args(
+    SavedQuoteMutation,
+    {
+        name: {"input": "What to do; `errors` paths start at `input`."}
+        for name in ("create_quote", "update_quote", "approve_quote", "void_quote", "accept_quote")
+    },
+)
+describe_args(
+    SavedQuoteQuery,
+    {
+        "saved_quote": {"id": "The saved quote's global ID."},
+        "saved_quotes": {**PAGE_ARGS, "status": "Only quotes with this status."},
+    },
+)

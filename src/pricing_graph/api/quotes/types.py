@@ -6,7 +6,8 @@ from decimal import Decimal
 
 import strawberry
 
-from pricing_graph.api.errors import UserError
+from pricing_graph.api.describe import describe
+from pricing_graph.api.errors import ErrorCode, UserError
 from pricing_graph.api.rating.types import InvoicePreview
 from pricing_graph.services import quotes
 
@@ -112,7 +113,85 @@ class PlanComparison:
         )
 
 
+@strawberry.type(
+    description="A plan comparePlans could not price for this usage, and why: an invalid "
+    "plan (say BIWEEKLY periods anchored on the first of the month), usage it cannot price "
+    "(a transaction count for a FLAT price), or another currency than the plans ranked."
+)
+class UnratedPlan:
+    plan_key: str = strawberry.field(description="Key of the plan.")
+    plan_version: int = strawberry.field(description="Its published version.")
+    plan_name: str = strawberry.field(description="Its name.")
+    code: ErrorCode = strawberry.field(
+        description="Why, for programs: INVALID_PLAN, INVALID_USAGE, CURRENCY_MISMATCH, "
+        "PERIOD_OUT_OF_RANGE."
+    )
+    message: str = strawberry.field(
+        description="Why, for people: the field of the plan or of the usage, and what is "
+        "wrong with it."
+    )
+
+    @classmethod
+    def of(cls, skipped: quotes.UnratedPlan) -> UnratedPlan:
+        return cls(
+            plan_key=skipped.plan_key,
+            plan_version=skipped.plan_version,
+            plan_name=skipped.plan_name,
+            code=skipped.code,
+            message=skipped.message,
+        )
+
+
 @strawberry.type
 class ComparisonPayload:
     plans: list[PlanComparison]
+    unrated: list[UnratedPlan] = strawberry.field(
+        description="The plans that could not be priced for this usage, each with the "
+        "reason; every other plan is ranked in `plans`."
+    )
     errors: list[UserError]
+
+
+describe(
+    CreditUse,
+    "One credit grant (or prepaid commitment) over the quote's term.",
+    grant_key="Key of the grant or commitment.",
+    granted="Credits granted, in the pricing unit.",
+    used="Credits spent on the quote's invoices.",
+    expired="Credits that expired unused (breakage).",
+    remaining="Credits left after the last quoted period.",
+)
+describe(EffectivePrice, metric_key='The metric, e.g. "input_tokens".')
+describe(
+    Quote,
+    plan_key="Key of the plan version quoted.",
+    plan_version="Version of the plan quoted.",
+    currency='ISO currency of the totals, e.g. "USD".',
+    pricing_unit="Unit of the lines and credits (the currency, or a custom unit).",
+    invoices="One invoice per quoted billing period, as a preview would show it.",
+    credits="Every credit grant and prepaid commitment: granted, used, expired, left.",
+    credits_used="Credits spent over the term.",
+    trial_credit="What the trial paid for.",
+    effective_prices="Per metric: the all-in price per unit over the term.",
+)
+describe(
+    QuotePayload,
+    "A priced quote, or why it could not be priced.",
+    quote="The priced quote; null when refused.",
+    errors="Why it could not be priced; empty on success.",
+)
+describe(
+    PlanComparison,
+    rank="1 for the cheapest.",
+    plan_key="Key of the plan.",
+    plan_version="Its published version.",
+    plan_name="Its name on invoices and the pricing page.",
+    currency="ISO currency of the totals.",
+    total="Cost of the usage over every period at list price.",
+)
+describe(
+    ComparisonPayload,
+    "Plans priced for one usage profile, or why they could not be.",
+    plans="The product's public plans, cheapest first.",
+    errors="Why the plans could not be priced; empty on success.",
+)

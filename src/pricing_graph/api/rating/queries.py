@@ -16,6 +16,7 @@ import strawberry
 from pricing_graph.api.catalog.inputs import DimensionValueInput
 from pricing_graph.api.catalog.types import ContextInfo
 from pricing_graph.api.convert import to_domain
+from pricing_graph.api.describe import describe_args
 from pricing_graph.api.errors import PublicError
 from pricing_graph.api.rating.reads import LoaderReads
 from pricing_graph.api.rating.types import CostEstimate, InvoicePreview, UsageStatus
@@ -113,3 +114,16 @@ class RatingQuery:
         except DomainError as refused:
             raise public_error(refused) from None
         return CostEstimate.of(estimate)
+
+
+describe_args(
+    RatingQuery,
+    {
+        "estimate_cost": {
+            "contract_id": "The contract's global ID.",
+            "metric_key": 'The metric the usage is on, e.g. "input_tokens".',
+            "quantity": 'The usage to price, in the metric\'s unit, e.g. "1000".',
+            "dimensions": 'Its dimension values, e.g. [{name: "model", value: "gpt-4"}].',
+        }
+    },
+)

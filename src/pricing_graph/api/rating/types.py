@@ -8,6 +8,7 @@ from decimal import Decimal
 import strawberry
 
 from pricing_graph.api.catalog.types import DimensionValue
+from pricing_graph.api.describe import describe, describe_enum
 from pricing_graph.rating import InvoiceLine as RatedLine
 from pricing_graph.rating import InvoicePreview as RatedInvoice
 from pricing_graph.rating import LineKind
@@ -90,6 +91,9 @@ class CreditBreakage:
 class InvoicePreview:
     plan_key: str
     plan_version: int
+    invoice_display_name: str = strawberry.field(
+        description="The plan's name on invoices (its invoiceDisplayName, else its name)."
+    )
     period_index: int
     period_start: date
     period_end: date = strawberry.field(description="Exclusive.")
@@ -118,6 +122,7 @@ class InvoicePreview:
         return cls(
             plan_key=invoice.plan_key,
             plan_version=invoice.plan_version,
+            invoice_display_name=invoice.plan_display_name,
             period_index=invoice.period.index,
             period_start=invoice.period.start,
             period_end=invoice.period.end,
@@ -201,3 +206,95 @@ class CostEstimate:
             total_before=estimate.total_before,
             total_after=estimate.total_after,
         )
+
+
+describe_enum(
+    LineKind,
+    "What an invoice line charges for.",
+    USAGE="A usage price on metered usage (one line per dimension group).",
+    FIXED="A fixed fee (subscription, platform fee, setup, discount).",
+    COMPOSITE="A composite PERCENTAGE price over other lines.",
+    MINIMUM="A composite MINIMUM's true-up to its minimum.",
+    INVOICE_MINIMUM="The true-up to the ramp's (or contract's) invoice minimum.",
+    COMMITMENT_TRUE_UP="A POSTPAID commitment's true-up for spend short of it.",
+    PREPAID_COMMITMENT="A PREPAID commitment's purchase, invoiced in advance in the currency.",
+    OVERAGE="A custom unit's usage beyond its credits, converted to the invoice currency.",
+)
+describe(
+    TierBreakdown,
+    tier="Tier number, 1 for the first.",
+    above="Lower bound (exclusive) of the tier's quantities.",
+    up_to="Upper bound (inclusive); null for the last tier.",
+    quantity="Units priced in this tier.",
+    unit_price="Price per unit in this tier.",
+    flat_fee="The tier's flat fee, if charged.",
+)
+describe(
+    InvoiceLine,
+    "One charge of an invoice: quantity x unit price = amount, rounded once.",
+    kind="What the line charges for.",
+    description='Text on the invoice, e.g. "Model usage (model=gpt-4)".',
+    price_key="Key of the plan's price; null for minimums and commitments.",
+    quantity="Priced units (after conversion and free units).",
+    amount="Rounded to the pricing unit's minor digits, e.g. 20000.00.",
+    pricing_unit='Unit of `amount`, e.g. "USD".',
+    tiers="TIERED and VOLUME: the units and amount of each tier.",
+    dimension_group="The dimension values of the usage priced, e.g. model = gpt-4; empty: all.",
+    in_advance="True for a fee invoiced at the start of the period it pays for.",
+)
+describe(
+    CreditApplied,
+    "Credits that paid part of the invoice.",
+    grant_key='Key of the credit grant or commitment, or "trial" for the trial credit.',
+    description="Text on the invoice.",
+    amount="Credits used on this invoice, in the pricing unit.",
+)
+describe(
+    UnpricedUsage,
+    price_key="The price the usage reached.",
+    metric_key="The metric it was reported on.",
+    dimension_group="Its dimension values: none of the price's rates matches them.",
+    quantity="The quantity left unpriced (never dropped, never guessed).",
+)
+describe(
+    CreditBreakage,
+    grant_key="Key of the grant or commitment whose credits expired.",
+    amount="Credits that expired unused, in the pricing unit.",
+    expired_on="The day they expired.",
+)
+describe(
+    InvoicePreview,
+    plan_key="Key of the plan version rated.",
+    plan_version="Version of the plan rated.",
+    period_index="Billing period: 0 is the first.",
+    period_start="First day of the period.",
+    ramp_index="Which of the plan's ramps priced the period (0 is the first).",
+    trial_days="Days of the period inside the trial.",
+    issue_date="When the invoice is issued: the period end for charges in arrears.",
+    due_date="Issue date + net payment days.",
+    currency='ISO currency of `total` and `currencyLines`, e.g. "USD".',
+    pricing_unit="Unit of the lines, subtotal and credits: the currency, or a custom unit "
+    'such as "CCU".',
+    auto_pay="Whether the invoice is charged automatically.",
+    lines="The charges, in the pricing unit.",
+    subtotal="Sum of the lines, in the pricing unit.",
+    minimum_true_ups="True-ups to composite and invoice minimums and postpaid commitments.",
+    credits_applied="Credits that paid part of it (grants, prepaid commitments, the trial).",
+    credits_total="Sum of the credits applied.",
+    amount_due_in_unit="What credits did not cover, in the pricing unit.",
+    unpriced="Usage no rate priced: reported, not charged.",
+    breakage="Credits that expired unused in this period.",
+)
+describe(
+    UsageStatus,
+    metric_key='The metric, e.g. "api_calls".',
+    used="Used this billing period so far, in the metric's unit.",
+    limit="The plan's limit per period; null = none.",
+)
+describe(
+    CostEstimate,
+    period_index="The billing period the usage would fall in (0 is the first).",
+    pricing_unit="Unit of the amounts.",
+    total_before="This period's subtotal with the usage so far.",
+    total_after="This period's subtotal with the new usage added.",
+)

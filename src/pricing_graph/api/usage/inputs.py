@@ -11,6 +11,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from pricing_graph.api.catalog.inputs import DimensionValueInput
+from pricing_graph.api.describe import describe
 from pricing_graph.services.usage import EventDimension, UsageEvent
 
 
@@ -78,3 +79,6 @@ def to_event(given: UsageEventInput) -> UsageEvent:
         if dimensions is None
         else tuple(EventDimension(name=d.name, value=d.value) for d in dimensions),
     )
+
+
+describe(UsageEventInput, metric_key='Key of the metric measured, e.g. "input_tokens".')

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from pricing_graph.api.catalog.types import ContextInfo
+from pricing_graph.api.describe import describe_args
 from pricing_graph.api.usage.inputs import UsageEventInput, to_event
 from pricing_graph.api.usage.types import EventError, IngestUsagePayload
 from pricing_graph.services import usage
@@ -45,3 +46,9 @@ class UsageMutation:
         except DomainError as refused:  # FORBIDDEN: nothing was read or stored
             result = usage.refused_batch(len(events), refused)
         return to_payload(result)
+
+
+describe_args(
+    UsageMutation,
+    {"ingest_usage": {"events": "The events, at most 10,000; errors name their index."}},
+)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from pricing_graph.api.describe import describe
 from pricing_graph.api.errors import ErrorCode
 
 
@@ -37,3 +38,11 @@ class IngestUsagePayload:
         "stored anyway, billed by no invoice until a contract covers them."
     )
     errors: list[EventError]
+
+
+describe(
+    EventError,
+    code="Why, for programs, e.g. UNKNOWN_METRIC.",
+    message="Why, for people, with how to fix it.",
+)
+describe(IngestUsagePayload, errors="One entry per refused event (or the batch).")

@@ -12,9 +12,8 @@ import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
-from babel.numbers import get_currency_precision, list_currencies
-
 from pricing_graph.rating import models
+from pricing_graph.rating.currencies import ISO_4217_CODES, ISO_4217_MINOR_UNITS
 from pricing_graph.rating.plan_checks import Path, check_plan
 from pricing_graph.services.catalog.inputs import (
     LimitSpec,
@@ -30,7 +29,9 @@ from pricing_graph.store.catalog import MetricRow
 from pricing_graph.store.catalog_repo import UsageLimitSpec
 from pricing_graph.store.mappers import metric_to_domain
 
-ISO_CURRENCIES = frozenset(list_currencies())
+#: The rating core's table (`rating/currencies.py`), so every currency accepted is priced
+#: with the minor units it was accepted with.
+ISO_CURRENCIES = ISO_4217_CODES
 
 
 def pricing_unit_from_input(
@@ -48,7 +49,7 @@ def pricing_unit_from_input(
                 )
             )
             return models.PricingUnit(code=code, decimals=2)
-        precision = get_currency_precision(code)
+        precision = ISO_4217_MINOR_UNITS[code]
         if given.decimals is not None and given.decimals != precision:
             errors.append(
                 problem(

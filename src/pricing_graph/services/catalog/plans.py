@@ -67,6 +67,7 @@ from pricing_graph.store.catalog_repo import (
     replace_ramps,
     replace_usage_limits,
 )
+from pricing_graph.store.catalog_version import bump_catalog_version
 
 
 async def _plan_for_update(session: AsyncSession, global_id: str) -> PlanRow:
@@ -155,6 +156,7 @@ async def create_plan(uow: UnitOfWork, actor: Actor, given: NewPlan) -> PlanRow:
             ),
             metric_ids=_ids(metrics),
         )
+        await bump_catalog_version(session)
         audit.record(
             session, actor, "createPlan", object_type="Plan", object_id=row.id, given=given
         )
@@ -223,6 +225,7 @@ async def update_plan(uow: UnitOfWork, actor: Actor, given: PlanChanges) -> Plan
         if limits is not None:
             await replace_usage_limits(session, row.id, limits, _ids(metrics))
         await store.save(session)
+        await bump_catalog_version(session)
         audit.record(
             session, actor, "updatePlan", object_type="Plan", object_id=row.id, given=given
         )
@@ -273,6 +276,7 @@ async def publish_plan(uow: UnitOfWork, actor: Actor, given: ById) -> PlanRow:
         row.status = "PUBLISHED"
         row.published_at = datetime.now(UTC)
         await store.save(session)
+        await bump_catalog_version(session)
         audit.record(
             session,
             actor,
@@ -335,6 +339,7 @@ async def create_plan_version(uow: UnitOfWork, actor: Actor, given: ById) -> Pla
             ),
             metric_ids=_ids(metrics),
         )
+        await bump_catalog_version(session)
         audit.record(
             session,
             actor,
@@ -364,6 +369,7 @@ async def archive_plan(uow: UnitOfWork, actor: Actor, given: ById) -> PlanRow:
         )
         row.status = "ARCHIVED"
         await store.save(session)
+        await bump_catalog_version(session)
         audit.record(
             session, actor, "archivePlan", object_type="Plan", object_id=row.id, given=given
         )

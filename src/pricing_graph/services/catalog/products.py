@@ -30,6 +30,7 @@ from pricing_graph.services.unit_of_work import UnitOfWork
 from pricing_graph.services.validation import key_errors, text_errors
 from pricing_graph.store import catalog_queries as store
 from pricing_graph.store.catalog import MetricRow, ProductRow
+from pricing_graph.store.catalog_version import bump_catalog_version
 
 DESCRIPTION_LENGTH = 2000  # the product.description and plan.description columns
 
@@ -77,6 +78,7 @@ async def create_product(uow: UnitOfWork, actor: Actor, given: NewProduct) -> Pr
         taken = await store.product_key_taken(session, given.key)
         refuse_if([duplicate(("key",), "product", given.key)] if taken else [])
         row = await store.insert_product(session, given.key, given.name, given.description)
+        await bump_catalog_version(session)
         audit.record(
             session, actor, "createProduct", object_type="Product", object_id=row.id, given=given
         )
@@ -98,6 +100,7 @@ async def update_product(uow: UnitOfWork, actor: Actor, given: ProductChanges) -
             refuse_if(description_errors(given.description))
             row.description = given.description
         await store.save(session)
+        await bump_catalog_version(session)
         audit.record(
             session, actor, "updateProduct", object_type="Product", object_id=row.id, given=given
         )
@@ -114,6 +117,7 @@ async def archive_product(uow: UnitOfWork, actor: Actor, given: ById) -> Product
         row = await product_for_write(session, given.id, ("id",))
         row.archived = True
         await store.save(session)
+        await bump_catalog_version(session)
         audit.record(
             session, actor, "archiveProduct", object_type="Product", object_id=row.id, given=given
         )
@@ -159,6 +163,7 @@ async def create_metric(uow: UnitOfWork, actor: Actor, given: NewMetric) -> Metr
             event_property=given.event_property,
             dimensions=given.dimensions,
         )
+        await bump_catalog_version(session)
         audit.record(
             session, actor, "createMetric", object_type="Metric", object_id=row.id, given=given
         )

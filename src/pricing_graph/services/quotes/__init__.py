@@ -4,11 +4,13 @@ lifecycle (create, revise, approve, void, accept) ends in a contract."""
 from pricing_graph.services.quotes.documents import from_json, quote_document, to_json
 from pricing_graph.services.quotes.pricing import (
     MAX_PERIODS,
+    Comparison,
     ComparisonRequest,
     EffectivePrice,
     PlanComparison,
     PricedQuote,
     QuoteRequest,
+    UnratedPlan,
     compare_plans,
     price_quote,
 )
@@ -33,6 +35,7 @@ __all__ = [
     "MAX_PERIODS",
     "AcceptQuote",
     "ApproveQuote",
+    "Comparison",
     "ComparisonRequest",
     "EffectivePrice",
     "NewSavedQuote",
@@ -42,6 +45,7 @@ __all__ = [
     "Prospect",
     "QuoteRequest",
     "QuoteRevision",
+    "UnratedPlan",
     "VoidQuote",
     "accept_quote",
     "approve_quote",

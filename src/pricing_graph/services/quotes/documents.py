@@ -114,6 +114,7 @@ def invoice_document(invoice: InvoicePreview) -> dict[str, Any]:
     return {
         "planKey": invoice.plan_key,
         "planVersion": invoice.plan_version,
+        "invoiceDisplayName": invoice.plan_display_name,
         "periodIndex": invoice.period.index,
         "periodStart": invoice.period.start.isoformat(),
         "periodEnd": invoice.period.end.isoformat(),
@@ -157,6 +158,18 @@ def invoice_document(invoice: InvoicePreview) -> dict[str, Any]:
             }
             for b in invoice.breakage
         ],
+    }
+
+
+def with_display_names(result: dict[str, Any]) -> dict[str, Any]:
+    """A stored quote document as the `Quote` type reads it: a revision saved before invoice
+    previews carried the plan's invoice display name shows the plan key in its place."""
+    invoices = result.get("invoices") or []
+    if all("invoiceDisplayName" in invoice for invoice in invoices):
+        return result
+    return {
+        **result,
+        "invoices": [{"invoiceDisplayName": i["planKey"], **i} for i in invoices],
     }
 
 

@@ -17,9 +17,15 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from pricing_graph.rating import ContractTerms, RatingError, UsageProjection, models, quote
+from pricing_graph.rating import (
+    ContractTerms,
+    RatingError,
+    UsageProjection,
+    models,
+    quote,
+    rank_plans,
+)
 from pricing_graph.rating import Quote as RatedQuote
-from pricing_graph.rating import compare_plans as rank_plans
 from pricing_graph.rating.calendar import INTERVAL_MONTHS
 from pricing_graph.services import access
 from pricing_graph.services.actor import Actor
@@ -106,6 +112,27 @@ class PlanComparison:
     monthly_equivalent: Decimal  # total spread over the months, rounded to the currency
 
 
+@dataclass(frozen=True, slots=True)
+class UnratedPlan:
+    """A plan comparePlans could not price for the usage profile, and why (the rating
+    core's code, and its message naming the field of the plan or of the usage)."""
+
+    plan_key: str
+    plan_version: int
+    plan_name: str
+    code: ErrorCode
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """comparePlans' answer: the plans priced, cheapest first, and those that could not
+    be (each with the reason)."""
+
+    plans: list[PlanComparison]
+    unrated: list[UnratedPlan]
+
+
 def usage_metric_keys(plan: models.Plan) -> set[str]:
     return {
         price.metric.key
@@ -113,6 +140,25 @@ def usage_metric_keys(plan: models.Plan) -> set[str]:
         for price in ramp.prices
         if isinstance(price, models.UsagePrice)
     }
+
+
+_PER_EVENT = (models.PricingModel.PERCENTAGE, models.PricingModel.DYNAMIC)
+
+
+def metrics_by_pricing(plan: models.Plan) -> tuple[set[str], set[str]]:
+    """The metrics some PERCENTAGE or DYNAMIC rate of the plan prices (per transaction or
+    event), and those some quantity rate (FLAT, TIERED, VOLUME, PACKAGE) prices."""
+    per_event: set[str] = set()
+    per_quantity: set[str] = set()
+    for ramp in plan.ramps:
+        for price in ramp.prices:
+            if not isinstance(price, models.UsagePrice):
+                continue
+            rates = [price.rate] if price.rate is not None else []
+            rates += [entry.rate for entry in price.dimension_rates]
+            for rate in rates:
+                (per_event if rate.model in _PER_EVENT else per_quantity).add(price.metric.key)
+    return per_event, per_quantity
 
 
 async def quotable_plan(
@@ -194,7 +240,15 @@ async def priced_for(
     plan = loaded.plan
     errors += date_errors(given)
     terms = build_terms(plan, given, errors)
-    projection = projection_from_input(given.usage, given.periods, usage_metric_keys(plan), errors)
+    per_event, per_quantity = metrics_by_pricing(plan)
+    projection = projection_from_input(
+        given.usage,
+        given.periods,
+        usage_metric_keys(plan),
+        errors,
+        per_event=per_event,
+        per_quantity=per_quantity,
+    )
     refuse_if(errors)
     refuse_if(terms_problems(plan, terms))
     try:
@@ -229,12 +283,13 @@ def effective_prices(
         for price in ramp.prices
         if isinstance(price, models.UsagePrice)
     }
+    zero = Decimal(0).scaleb(-plan.pricing_unit.decimals)  # "0.00": money reads as money
     amounts: dict[str, Decimal] = {}
     for invoice in rated.invoices:
         for line in invoice.lines:
             metric = metric_of.get(line.price_key or "")
             if metric is not None:
-                amounts[metric] = amounts.get(metric, Decimal(0)) + line.amount
+                amounts[metric] = amounts.get(metric, zero) + line.amount
     quantities: dict[str, Decimal] = {}
     for period in range(len(rated.invoices)):
         snapshot = projection.for_period(period)
@@ -248,8 +303,8 @@ def effective_prices(
         EffectivePrice(
             metric_key=metric,
             quantity=quantity,
-            amount=amounts.get(metric, Decimal(0)),
-            price_per_unit=(amounts.get(metric, Decimal(0)) / quantity)
+            amount=amounts.get(metric, zero),
+            price_per_unit=(amounts.get(metric, zero) / quantity)
             .quantize(PRICE_QUANTUM)
             .normalize()
             if quantity
@@ -273,9 +328,13 @@ def _as_argument(found: Problem) -> Problem:
 
 async def compare_plans(
     uow: UnitOfWork, actor: Actor, given: ComparisonRequest, *, reads: RatingReads | None = None
-) -> list[PlanComparison]:
+) -> Comparison:
     """Every published public plan of the product priced for the same usage, cheapest
-    first, with a monthly equivalent."""
+    first, with a monthly equivalent; a plan that cannot be priced for it (an invalid plan,
+    usage it cannot price, another currency than the plans ranked before it) is reported
+    in `unrated` with the reason, and the others are still ranked. What is wrong with the
+    usage for every plan (a negative quantity, a metric no plan prices) refuses the whole
+    request."""
     access.authorize(actor, "comparePlans")
     reads = reads or StoreReads(uow)
     periods = given.periods
@@ -298,22 +357,30 @@ async def compare_plans(
     ]
     loaded = [p for p in await reads.plans([r.id or 0 for r in rows]) if p]
     metric_keys = set().union(*(usage_metric_keys(p.plan) for p in loaded))
+    per_event: set[str] = set()
+    per_quantity: set[str] = set()
+    for p in loaded:
+        event_keys, quantity_keys = metrics_by_pricing(p.plan)
+        per_event |= event_keys
+        per_quantity |= quantity_keys
     if bad_periods is None:  # never build a projection of 2,147,483,647 periods
-        projection = projection_from_input(given.usage, periods, metric_keys, errors)
+        projection = projection_from_input(
+            given.usage,
+            periods,
+            metric_keys,
+            errors,
+            per_event=per_event,
+            per_quantity=per_quantity,
+        )
     if errors:
         raise DomainError([_as_argument(e) for e in errors])
     if not loaded:
-        return []
+        return Comparison(plans=[], unrated=[])
     start = given.start_date or datetime.now(UTC).date().replace(day=1)
-    try:
-        ranked = rank_plans([p.plan for p in loaded], projection, periods, start)
-    except RatingError as refused:
-        raise DomainError([problem(("usage",), ErrorCode.INVALID_USAGE, refused.message)]) from None
-    except ArithmeticError:
-        raise DomainError([Problem("usage", ErrorCode.INVALID_VALUE, TOO_LARGE)]) from None
+    rankings = rank_plans([p.plan for p in loaded], projection, periods, start)
     names = {(p.plan.key, p.plan.version): p.plan for p in loaded}
     comparisons = []
-    for ranking in ranked:
+    for ranking in rankings.ranked:
         plan = names[(ranking.plan_key, ranking.plan_version)]
         quantum = Decimal(1).scaleb(-plan.pricing_unit.decimals)
         monthly = (ranking.total / _months(plan.billing_interval, periods)).quantize(
@@ -330,4 +397,21 @@ async def compare_plans(
                 monthly_equivalent=monthly,
             )
         )
-    return comparisons
+    unrated = [
+        UnratedPlan(
+            plan_key=skipped.plan_key,
+            plan_version=skipped.plan_version,
+            plan_name=names[(skipped.plan_key, skipped.plan_version)].name,
+            code=_code(skipped.error),
+            message=f"{skipped.error.field}: {skipped.error.message}",
+        )
+        for skipped in rankings.unrated
+    ]
+    return Comparison(plans=comparisons, unrated=unrated)
+
+
+def _code(error: RatingError) -> ErrorCode:
+    try:
+        return ErrorCode(error.code)
+    except ValueError:
+        return ErrorCode.INVALID_VALUE

@@ -25,7 +25,8 @@ _GROWTH = Context(prec=60)  # exact for any quantity below MAX_QUANTITY with 12 
 class ProjectedUsage:
     """Projected usage of one metric (and dimension group) per billing period: a constant
     `quantity`, optionally growing by `growth_percent` a period; or a `per_period` list; or,
-    for PERCENTAGE prices, `transaction_count` transactions of `average_amount`."""
+    for PERCENTAGE and DYNAMIC prices, `transaction_count` transactions (events) of
+    `average_amount` (their average amount, or average cost)."""
 
     metric_key: str
     dimensions: tuple[DimensionValueSpec, ...] | None = None
@@ -41,7 +42,15 @@ def projection_from_input(
     periods: int,
     metric_keys: Collection[str],
     errors: list[Problem],
+    *,
+    per_event: Collection[str] | None = None,
+    per_quantity: Collection[str] | None = None,
 ) -> UsageProjection:
+    """`per_event`: the metrics some PERCENTAGE or DYNAMIC rate prices (a transaction count
+    is refused on any other, INVALID_USAGE on `transaction_count`); `per_quantity`: those
+    some quantity rate prices (a quantity above 0 is refused on any other, on `quantity`
+    or `per_period`). Either check is skipped when not given, and runs only on an entry
+    with no other problem."""
     per_period: list[list[MetricUsage]] = [[] for _ in range(periods)]
     for index, item in enumerate(usage):
         path = ("usage", index)
@@ -56,7 +65,11 @@ def projection_from_input(
             )
             continue
         group = group_of({d.name: d.value for d in item.dimensions or ()})
-        for period, entry in enumerate(_entries(item, periods, path, errors)):
+        found = len(errors)
+        entries = _entries(item, periods, path, errors)
+        if len(errors) == found:
+            _check_fit(item, path, entries, per_event, per_quantity, errors)
+        for period, entry in enumerate(entries):
             per_period[period].append(
                 MetricUsage(
                     metric_key=item.metric_key,
@@ -67,6 +80,43 @@ def projection_from_input(
                 )
             )
     return UsageProjection(per_period=tuple(UsageSnapshot(tuple(p)) for p in per_period))
+
+
+def _check_fit(
+    item: ProjectedUsage,
+    path: Path,
+    entries: list[tuple[Decimal, int | None]],
+    per_event: Collection[str] | None,
+    per_quantity: Collection[str] | None,
+    errors: list[Problem],
+) -> None:
+    """A transaction count for a metric no per-event rate prices would price nothing (and
+    a quantity for a metric only per-event rates price has no transactions to price)."""
+    key = item.metric_key
+    if item.transaction_count is not None:
+        if per_event is not None and key not in per_event:
+            errors.append(
+                problem(
+                    (*path, "transaction_count"),
+                    ErrorCode.INVALID_USAGE,
+                    f"{key!r} is not priced per transaction or event here: a transaction "
+                    "count and average amount price PERCENTAGE and DYNAMIC prices only; "
+                    "give a quantity",
+                )
+            )
+        return
+    if per_quantity is None or key in per_quantity:
+        return
+    if any(quantity > 0 for quantity, _ in entries):
+        field = "quantity" if item.quantity is not None else "per_period"
+        errors.append(
+            problem(
+                (*path, field),
+                ErrorCode.INVALID_USAGE,
+                f"{key!r} is priced per transaction or event (PERCENTAGE, DYNAMIC): give "
+                "transactionCount and averageAmount (the average amount, or cost, of one)",
+            )
+        )
 
 
 def _entries(

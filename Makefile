@@ -27,8 +27,10 @@ run: install  ## migrate the database, load the demo catalog, serve http://127.0
 	$(BIN)/pricing-graph seed-demo
 	$(BIN)/pricing-graph serve
 
+# pytest-xdist: one worker process per core; a test file stays on one worker, so its
+# module-scoped servers start once. `python -m pytest tests/x.py` still runs without it.
 test: install-dev  ## the whole suite, SQLite and PostgreSQL
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 lint: install-dev
 	$(BIN)/ruff check src tests benchmarks migrations

@@ -2,6 +2,8 @@
 
 Each test gets its own database, copied from a template migrated once per session (a file
 copy for SQLite, CREATE DATABASE ... TEMPLATE for PostgreSQL), and dropped afterwards.
+Under pytest-xdist (`make test`) every worker is its own session: its own templates (the
+PostgreSQL one named after the worker, the SQLite one in the worker's own temp dir).
 PostgreSQL is required when CI=true; elsewhere its tests skip with the reason shown.
 """
 
@@ -87,7 +89,9 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def pg_template(pg_user: str) -> Iterator[str]:
-    name = f"pricing_graph_tmpl_{uuid.uuid4().hex[:10]}"
+    # "gw0", "gw1", ... under xdist; read from the environment so the suite needs no xdist
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"pricing_graph_tmpl_{worker}_{uuid.uuid4().hex[:10]}"
     _pg(pg_user, f'CREATE DATABASE "{name}"')
     try:
         upgrade(_pg_url(pg_user, name))

@@ -216,7 +216,14 @@ CASES: dict[str, Case] = {
     "node:SavedQuote": _node("saved_quote"),
 }
 # Served by HTTP, not by the schema: tested below through the app.
-HTTP_OPERATIONS = {"POST /v1/usage/events", "GET /metrics"}
+PUBLIC_PAGES = {
+    "GET /healthz": "/healthz",
+    "GET /readyz": "/readyz",
+    "GET /pricing/{productKey}": "/pricing/llm-platform",
+    "GET /embed/pricing-table.js": "/embed/pricing-table.js",
+    "GET /static/graphiql": "/static/graphiql/graphiql.min.js",
+}
+HTTP_OPERATIONS = {"POST /v1/usage/events", "GET /metrics", *PUBLIC_PAGES}
 # Types implementing Node that node(id:) does not resolve (they are reached through a parent).
 NOT_FETCHABLE = {"node:ContractAdjustment"}
 
@@ -428,3 +435,28 @@ async def test_bulk_endpoint_by_role(seeded_url: str) -> None:
             )
             statuses[role.value] = response.status_code
     assert statuses == {"anonymous": 401, "partner": 200, "sales": 403, "admin": 200}
+
+
+async def test_public_pages_and_probes_by_role(seeded_url: str) -> None:
+    """Their rows say `all`: every role gets them, with or without a key."""
+    app = create_app(Settings(database_url=seeded_url))
+    secrets = {demo.role: demo.secret for demo in DEMO_KEYS}
+    statuses = {}
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client,
+    ):
+        for operation, path in PUBLIC_PAGES.items():
+            for role in ROLES:
+                headers = (
+                    {} if role is Role.ANONYMOUS else {"authorization": f"Bearer {secrets[role]}"}
+                )
+                statuses[operation, role.value] = (
+                    await client.get(path, headers=headers)
+                ).status_code
+    expected = {
+        (operation, role.value): 200 if POLICY[operation][ROLES.index(role)] is Rule.ALL else 403
+        for operation in PUBLIC_PAGES
+        for role in ROLES
+    }
+    assert statuses == expected

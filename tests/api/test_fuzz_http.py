@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import Mode, mutations, nodes, queries
-from tests.support.logged_server import Server, logged_server
+from tests.support.server import Server, logged_server
 
 from pricing_graph.api.schema import schema
 from pricing_graph.demo.seed import seed_demo

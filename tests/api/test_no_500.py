@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.support.logged_server import Server, logged_server
+from tests.support.server import Server, logged_server
 
 from pricing_graph.app import create_app
 from pricing_graph.demo.seed import seed_demo

@@ -179,7 +179,7 @@ async def test_an_unexpected_error_is_logged_with_the_request_id(
 
 
 def test_serve_logs_json_lines_and_no_uvicorn_access_log(seeded_url: str) -> None:
-    from tests.support.logged_server import logged_server
+    from tests.support.server import logged_server
 
     with logged_server(seeded_url, PRICING_GRAPH_LOG_LEVEL="info") as server:
         response = httpx.get(f"{server.base}/readyz", headers={"X-Request-ID": "live-1"})

@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 
 import pytest
 from tests.browser.helpers import HostSite, host_site, run_async
-from tests.support.logged_server import Server, logged_server
+from tests.support.server import Server, logged_server
 
 from pricing_graph.demo.seed import seed_demo
 

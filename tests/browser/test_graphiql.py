@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import httpx
 from tests.browser.helpers import run_async
-from tests.support.logged_server import Server
+from tests.support.server import Server
 
 from pricing_graph import web
 from pricing_graph.app import create_app

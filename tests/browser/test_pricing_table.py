@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 import httpx
 from graphql import parse, print_ast
 from tests.browser.helpers import HostSite
-from tests.support.logged_server import Server
+from tests.support.server import Server
 
 from pricing_graph import web
 

@@ -1,4 +1,6 @@
-"""Run `pricing-graph serve` (uvicorn) as a real process on a free local port."""
+"""Run `pricing-graph serve` (uvicorn) as a real process on 127.0.0.1 and a free port, its
+output kept for the test (a traceback or "Exception in ASGI application" there is a 500 the
+client may not see)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 
@@ -20,21 +24,35 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@dataclass
+class Server:
+    base: str
+    pid: int
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
 @contextmanager
-def running_server(database_url: str, *extra: str) -> Iterator[str]:
+def logged_server(database_url: str, *extra: str, **env: str) -> Iterator[Server]:
+    """Serve `database_url`; `extra` are `serve` options, `env` adds PRICING_GRAPH_* variables."""
     port = free_port()
-    env = {
+    environment = {
         **os.environ,
         "PRICING_GRAPH_DATABASE_URL": database_url,
         "PRICING_GRAPH_LOG_LEVEL": "warning",
+        **env,
     }
-    with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "pricing_graph.cli", "serve", "--port", str(port), *extra],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    with tempfile.TemporaryDirectory() as directory:
+        log_path = Path(directory) / "server.log"
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "pricing_graph.cli", "serve", "--port", str(port), *extra],
+                env=environment,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         base = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 30
@@ -45,11 +63,9 @@ def running_server(database_url: str, *extra: str) -> Iterator[str]:
                 except httpx.TransportError:
                     pass
                 if process.poll() is not None or time.monotonic() > deadline:
-                    log.seek(0)
-                    output = log.read().decode()
-                    raise RuntimeError(f"server did not start:\n{output}")
+                    raise RuntimeError(f"server did not start:\n{log_path.read_text()}")
                 time.sleep(0.1)
-            yield base
+            yield Server(base, process.pid, log_path)
         finally:
             process.terminate()
             try:
@@ -57,3 +73,18 @@ def running_server(database_url: str, *extra: str) -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@contextmanager
+def running_server(database_url: str, *extra: str) -> Iterator[str]:
+    """The server's base URL, for tests that need nothing else of it."""
+    with logged_server(database_url, *extra) as server:
+        yield server.base
+
+
+def rss_kib(pid: int) -> int:
+    """The process's resident set size (VmRSS), in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no VmRSS for process {pid}")

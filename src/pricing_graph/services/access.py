@@ -52,6 +52,12 @@ POLICY: dict[str, tuple[Rule, Rule, Rule, Rule]] = {
     # operator
     "auditEvents": (DENY, DENY, DENY, ALL),
     "GET /metrics": (DENY, DENY, DENY, ALL),  # or anyone: PRICING_GRAPH_METRICS_PUBLIC=true
+    "GET /healthz": (ALL, ALL, ALL, ALL),
+    "GET /readyz": (ALL, ALL, ALL, ALL),
+    # what a browser loads: public pages and assets, no data of their own
+    "GET /pricing/{productKey}": (ALL, ALL, ALL, ALL),
+    "GET /embed/pricing-table.js": (ALL, ALL, ALL, ALL),
+    "GET /static/graphiql": (ALL, ALL, ALL, ALL),  # not served when PRICING_GRAPH_ENV=production
     # catalog writes
     "createProduct": (DENY, DENY, DENY, ALL),
     "updateProduct": (DENY, DENY, DENY, ALL),

@@ -21,8 +21,9 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from pricing_graph.rating import models
-from pricing_graph.services import access, audit
+from pricing_graph.services import access
 from pricing_graph.services.actor import Actor
+from pricing_graph.services.catalog.changes import catalog_changed
 from pricing_graph.services.catalog.inputs import (
     ById,
     NewPlan,
@@ -67,7 +68,6 @@ from pricing_graph.store.catalog_repo import (
     replace_ramps,
     replace_usage_limits,
 )
-from pricing_graph.store.catalog_version import bump_catalog_version
 
 
 async def _plan_for_update(session: AsyncSession, global_id: str) -> PlanRow:
@@ -156,10 +156,7 @@ async def create_plan(uow: UnitOfWork, actor: Actor, given: NewPlan) -> PlanRow:
             ),
             metric_ids=_ids(metrics),
         )
-        await bump_catalog_version(session)
-        audit.record(
-            session, actor, "createPlan", object_type="Plan", object_id=row.id, given=given
-        )
+        await catalog_changed(session, actor, "createPlan", row, given)
         return row
 
     conflict = problem(("key",), ErrorCode.DUPLICATE_KEY, f"plan {given.key!r} exists")
@@ -225,10 +222,7 @@ async def update_plan(uow: UnitOfWork, actor: Actor, given: PlanChanges) -> Plan
         if limits is not None:
             await replace_usage_limits(session, row.id, limits, _ids(metrics))
         await store.save(session)
-        await bump_catalog_version(session)
-        audit.record(
-            session, actor, "updatePlan", object_type="Plan", object_id=row.id, given=given
-        )
+        await catalog_changed(session, actor, "updatePlan", row, given)
         return row
 
     return await uow.run(work)
@@ -276,15 +270,8 @@ async def publish_plan(uow: UnitOfWork, actor: Actor, given: ById) -> PlanRow:
         row.status = "PUBLISHED"
         row.published_at = datetime.now(UTC)
         await store.save(session)
-        await bump_catalog_version(session)
-        audit.record(
-            session,
-            actor,
-            "publishPlan",
-            object_type="Plan",
-            object_id=row.id,
-            object_ids=[other.id for other in archived if other.id is not None],
-            given=given,
+        await catalog_changed(
+            session, actor, "publishPlan", row, given, object_ids=[other.id for other in archived]
         )
         return row
 
@@ -339,15 +326,8 @@ async def create_plan_version(uow: UnitOfWork, actor: Actor, given: ById) -> Pla
             ),
             metric_ids=_ids(metrics),
         )
-        await bump_catalog_version(session)
-        audit.record(
-            session,
-            actor,
-            "createPlanVersion",
-            object_type="Plan",
-            object_id=row.id,
-            object_ids=[source.id],
-            given=given,
+        await catalog_changed(
+            session, actor, "createPlanVersion", row, given, object_ids=[source.id]
         )
         return row
 
@@ -369,10 +349,7 @@ async def archive_plan(uow: UnitOfWork, actor: Actor, given: ById) -> PlanRow:
         )
         row.status = "ARCHIVED"
         await store.save(session)
-        await bump_catalog_version(session)
-        audit.record(
-            session, actor, "archivePlan", object_type="Plan", object_id=row.id, given=given
-        )
+        await catalog_changed(session, actor, "archivePlan", row, given)
         return row
 
     return await uow.run(work)

@@ -14,8 +14,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from pricing_graph.rating import models
 from pricing_graph.rating.plan_checks import Path
-from pricing_graph.services import access, audit
+from pricing_graph.services import access
 from pricing_graph.services.actor import Actor
+from pricing_graph.services.catalog.changes import catalog_changed
 from pricing_graph.services.catalog.inputs import ById, NewMetric, NewProduct, ProductChanges
 from pricing_graph.services.errors import (
     DomainError,
@@ -30,7 +31,6 @@ from pricing_graph.services.unit_of_work import UnitOfWork
 from pricing_graph.services.validation import key_errors, text_errors
 from pricing_graph.store import catalog_queries as store
 from pricing_graph.store.catalog import MetricRow, ProductRow
-from pricing_graph.store.catalog_version import bump_catalog_version
 
 DESCRIPTION_LENGTH = 2000  # the product.description and plan.description columns
 
@@ -78,10 +78,7 @@ async def create_product(uow: UnitOfWork, actor: Actor, given: NewProduct) -> Pr
         taken = await store.product_key_taken(session, given.key)
         refuse_if([duplicate(("key",), "product", given.key)] if taken else [])
         row = await store.insert_product(session, given.key, given.name, given.description)
-        await bump_catalog_version(session)
-        audit.record(
-            session, actor, "createProduct", object_type="Product", object_id=row.id, given=given
-        )
+        await catalog_changed(session, actor, "createProduct", row, given)
         return row
 
     return await uow.run(work, conflict=duplicate(("key",), "product", given.key))
@@ -100,10 +97,7 @@ async def update_product(uow: UnitOfWork, actor: Actor, given: ProductChanges) -
             refuse_if(description_errors(given.description))
             row.description = given.description
         await store.save(session)
-        await bump_catalog_version(session)
-        audit.record(
-            session, actor, "updateProduct", object_type="Product", object_id=row.id, given=given
-        )
+        await catalog_changed(session, actor, "updateProduct", row, given)
         return row
 
     return await uow.run(work)
@@ -117,10 +111,7 @@ async def archive_product(uow: UnitOfWork, actor: Actor, given: ById) -> Product
         row = await product_for_write(session, given.id, ("id",))
         row.archived = True
         await store.save(session)
-        await bump_catalog_version(session)
-        audit.record(
-            session, actor, "archiveProduct", object_type="Product", object_id=row.id, given=given
-        )
+        await catalog_changed(session, actor, "archiveProduct", row, given)
         return row
 
     return await uow.run(work)
@@ -163,10 +154,7 @@ async def create_metric(uow: UnitOfWork, actor: Actor, given: NewMetric) -> Metr
             event_property=given.event_property,
             dimensions=given.dimensions,
         )
-        await bump_catalog_version(session)
-        audit.record(
-            session, actor, "createMetric", object_type="Metric", object_id=row.id, given=given
-        )
+        await catalog_changed(session, actor, "createMetric", row, given)
         return row
 
     return await uow.run(work, conflict=duplicate(("key",), "metric", given.key))

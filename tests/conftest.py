@@ -4,6 +4,9 @@ Each test gets its own database, copied from a template migrated once per sessio
 copy for SQLite, CREATE DATABASE ... TEMPLATE for PostgreSQL), and dropped afterwards.
 Under pytest-xdist (`make test`) every worker is its own session: its own templates (the
 PostgreSQL one named after the worker, the SQLite one in the worker's own temp dir).
+PostgreSQL's CREATE DATABASE and DROP DATABASE wait on the disk (0.3-1 s a pair, more than most
+tests take), so a worker makes its next database while a test runs and drops used ones in the
+background (`_PgDatabases`); nothing but that pool connects to the template.
 PostgreSQL is required when CI=true; elsewhere its tests skip with the reason shown.
 """
 
@@ -13,6 +16,7 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -87,6 +91,38 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+class _PgDatabases:
+    """Test databases copied from the template by one background thread: the next one is made
+    while the current test runs, and used ones are dropped without the test waiting."""
+
+    def __init__(self, user: str, template: str) -> None:
+        self.user = user
+        self._template = template
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pg-databases")
+        self._next: Future[str] | None = None
+
+    def _create(self) -> str:
+        name = f"pricing_graph_test_{uuid.uuid4().hex[:12]}"
+        _pg(self.user, f'CREATE DATABASE "{name}" TEMPLATE "{self._template}"')
+        return name
+
+    def _drop(self, name: str) -> None:
+        _pg(self.user, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def take(self) -> str:
+        made = self._next or self._thread.submit(self._create)
+        self._next = self._thread.submit(self._create)
+        return made.result()
+
+    def give_back(self, name: str) -> None:
+        self._thread.submit(self._drop, name)
+
+    def close(self) -> None:
+        if self._next is not None:
+            self._thread.submit(self._drop, self._next.result())
+        self._thread.shutdown(wait=True)
+
+
 @pytest.fixture(scope="session")
 def pg_template(pg_user: str) -> Iterator[str]:
     # "gw0", "gw1", ... under xdist; read from the environment so the suite needs no xdist
@@ -100,6 +136,15 @@ def pg_template(pg_user: str) -> Iterator[str]:
         _pg(pg_user, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.fixture(scope="session")
+def pg_databases(pg_user: str, pg_template: str) -> Iterator[_PgDatabases]:
+    databases = _PgDatabases(pg_user, pg_template)
+    try:
+        yield databases
+    finally:
+        databases.close()
+
+
 @contextmanager
 def _fresh_database(request: pytest.FixtureRequest, directory: Path) -> Iterator[str]:
     if request.param == "sqlite":
@@ -107,14 +152,22 @@ def _fresh_database(request: pytest.FixtureRequest, directory: Path) -> Iterator
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite+aiosqlite:///{path}"
         return
-    user = request.getfixturevalue("pg_user")
-    template = request.getfixturevalue("pg_template")
-    name = f"pricing_graph_test_{uuid.uuid4().hex[:12]}"
-    _pg(user, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    databases: _PgDatabases = request.getfixturevalue("pg_databases")
+    name = databases.take()
     try:
-        yield _pg_url(user, name)
+        yield _pg_url(databases.user, name)
     finally:
-        _pg(user, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        databases.give_back(name)
+
+
+@pytest.fixture
+def pg_database_url(pg_user: str, pg_databases: _PgDatabases) -> Iterator[str]:
+    """A freshly migrated, empty PostgreSQL database, for PostgreSQL-only tests."""
+    name = pg_databases.take()
+    try:
+        yield _pg_url(pg_user, name)
+    finally:
+        pg_databases.give_back(name)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -24,7 +24,6 @@ import graphql
 import httpx
 import pytest
 from sqlalchemy import text
-from tests.conftest import PG_HOST, PG_PORT
 
 from pricing_graph.api.limits import (
     LimitError,
@@ -374,8 +373,8 @@ async def test_the_time_limit(seeded_url: str) -> None:
 
 
 @pytest.mark.postgres
-async def test_postgresql_statement_timeout(pg_user: str, pg_template: str) -> None:
-    url = f"postgresql+asyncpg://{pg_user}@{PG_HOST}:{PG_PORT}/{pg_template}"
+async def test_postgresql_statement_timeout(pg_database_url: str) -> None:
+    url = pg_database_url
     engine = make_engine(url, statement_timeout_ms=50)
     try:
         async with engine.connect() as connection:

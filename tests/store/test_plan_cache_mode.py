@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
-from tests.conftest import PG_HOST, PG_PORT
 
 from pricing_graph.store.engine import make_engine
 
 
 @pytest.mark.postgres
-async def test_every_connection_forces_custom_plans(pg_user: str, pg_template: str) -> None:
-    engine = make_engine(f"postgresql+asyncpg://{pg_user}@{PG_HOST}:{PG_PORT}/{pg_template}")
+async def test_every_connection_forces_custom_plans(pg_database_url: str) -> None:
+    engine = make_engine(pg_database_url)
     try:
         async with engine.connect() as connection:
             shown = (await connection.execute(text("SHOW plan_cache_mode"))).scalar()

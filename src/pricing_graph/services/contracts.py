@@ -33,6 +33,7 @@ from pricing_graph.services.actor import Actor
 from pricing_graph.services.catalog.inputs import TrialSpec
 from pricing_graph.services.catalog.products import Load, argument_id
 from pricing_graph.services.customers import visible
+from pricing_graph.services.discounts import DiscountSpec, granted_discounts, write_granted
 from pricing_graph.services.errors import (
     ErrorCode,
     Problem,
@@ -60,7 +61,7 @@ from pricing_graph.services.terms import (
 )
 from pricing_graph.services.unit_of_work import UnitOfWork
 from pricing_graph.store.catalog import PlanRow
-from pricing_graph.store.catalog_repo import load_plan
+from pricing_graph.store.catalog_repo import load_plan, session_reader
 from pricing_graph.store.contracts import (
     ContractRow,
     CustomerRow,
@@ -101,6 +102,9 @@ class NewContract:
     credit_grants: tuple[CreditGrantSpec, ...] = ()
     commitments: tuple[CommitmentSpec, ...] = ()
     idempotency_key: str | None = None
+    discounts: tuple[DiscountSpec, ...] = ()
+    promotion_code: str | None = None
+    apply_plan_discounts: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -400,8 +404,10 @@ async def open_contract(
             )
         )
     terms = build_terms(plan, given, errors)
+    granted = await granted_discounts(session_reader(session), plan_row.id, plan, given, errors)
+    terms = replace(terms, discounts=granted.terms)
     refuse_if(errors or terms_problems(plan, terms))
-    return await insert_contract(
+    cid = await insert_contract(
         session,
         customer_id=customer.id,
         product_id=plan_row.product_id,
@@ -409,6 +415,8 @@ async def open_contract(
         terms=terms,
         request=request,
     )
+    await write_granted(session, cid, granted)
+    return cid
 
 
 # Reads

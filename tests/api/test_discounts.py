@@ -527,3 +527,76 @@ async def test_one_redemption_left_is_redeemed_once_under_concurrency(database: 
         ).scalar_one()
         contracts = (await connection.execute(text("SELECT count(*) FROM contract"))).scalar_one()
     assert (redeemed, rows, contracts) == (1, 1, 1)
+
+
+AMEND = f"""
+mutation($input: AmendContractInput!) {{
+  amendContract(input: $input) {{
+    contract {{
+      revision discounts {{ key starts expires source }}
+      jan: invoicePreview(periodIndex: 0) {{ discountsTotal total }}
+      feb: invoicePreview(periodIndex: 1) {{ discountsTotal total }}
+      mar: invoicePreview(periodIndex: 2) {{ discountsTotal total }}
+      apr: invoicePreview(periodIndex: 3) {{ discountsTotal total }}
+    }}
+    {ERRORS}
+  }}
+}}
+"""
+
+
+async def test_amend_contract_adds_and_ends_discounts(database: Any) -> None:
+    ids = await seed(database)
+    forever = {"key": "loyal", "kind": "PERCENT", "value": "10", "duration": "FOREVER"}
+    signed = await execute(
+        database,
+        CREATE,
+        input={"customerId": ids["acme"], "planId": ids["plan_id"], "startDate": START,
+               "discounts": [forever]},
+    )  # fmt: skip
+    contract_id = signed["createContract"]["contract"]["id"]
+    spring = {"key": "spring", "kind": "AMOUNT", "value": "15", "duration": "PERIODS",
+              "periods": 1, "starts": "2026-02-01"}  # fmt: skip
+    amended = await execute(
+        database,
+        AMEND,
+        input={
+            "contractId": contract_id,
+            "expectedRevision": 1,
+            "addDiscounts": [spring],
+            "endDiscounts": [{"key": "loyal", "expires": "2026-03-01"}],
+        },
+    )
+    payload = amended["amendContract"]
+    assert payload["errors"] == []
+    contract = payload["contract"]
+    assert contract["revision"] == 2
+    assert contract["discounts"] == [
+        {"key": "loyal", "starts": None, "expires": "2026-03-01", "source": "CONTRACT"},
+        {"key": "spring", "starts": "2026-02-01", "expires": None, "source": "CONTRACT"},
+    ]
+    # No usage: the $100.00 fee. Jan: 10% = 10.00. Feb: 10.00, then 15.00 off the 90.00
+    # left = 75.00. Mar: "loyal" ended, "spring" was for one period: 100.00. Apr: 100.00.
+    assert [contract[m] for m in ("jan", "feb", "mar", "apr")] == [
+        {"discountsTotal": "10.00", "total": "90.00"},
+        {"discountsTotal": "25.00", "total": "75.00"},
+        {"discountsTotal": "0.00", "total": "100.00"},
+        {"discountsTotal": "0.00", "total": "100.00"},
+    ]
+    refused = await execute(
+        database,
+        AMEND,
+        input={
+            "contractId": contract_id,
+            "expectedRevision": 2,
+            "addDiscounts": [{**spring, "starts": None}, forever],
+            "endDiscounts": [{"key": "nope", "expires": "2026-05-01"}],
+        },
+    )
+    assert [(e["field"], e["code"]) for e in refused["amendContract"]["errors"]] == [
+        ("input.addDiscounts.0.starts", "REQUIRED"),
+        ("input.addDiscounts.0.key", "DUPLICATE_KEY"),
+        ("input.addDiscounts.1.starts", "REQUIRED"),
+        ("input.addDiscounts.1.key", "DUPLICATE_KEY"),
+        ("input.endDiscounts.0.key", "NOT_FOUND"),
+    ]

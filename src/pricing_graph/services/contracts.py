@@ -33,7 +33,14 @@ from pricing_graph.services.actor import Actor
 from pricing_graph.services.catalog.inputs import TrialSpec
 from pricing_graph.services.catalog.products import Load, argument_id
 from pricing_graph.services.customers import visible
-from pricing_graph.services.discounts import DiscountSpec, granted_discounts, write_granted
+from pricing_graph.services.discounts import (
+    DiscountSpec,
+    EndDiscount,
+    amended_discounts,
+    granted_discounts,
+    write_amended_discounts,
+    write_granted,
+)
 from pricing_graph.services.errors import (
     ErrorCode,
     Problem,
@@ -134,6 +141,8 @@ class AmendContract:
     add_commitments: tuple[CommitmentSpec, ...] = ()
     change_settings: ChangeSettings | None = None
     idempotency_key: str | None = None
+    add_discounts: tuple[DiscountSpec, ...] = ()
+    end_discounts: tuple[EndDiscount, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,8 +223,10 @@ async def amend_contract(uow: UnitOfWork, actor: Actor, given: AmendContract) ->
             for row, a in zip(record.adjustments, current.adjustments, strict=True)
         )
         settings = _changed_settings(contract, record, given, errors)
+        discounts = amended_discounts(current.discounts, given, plan, errors)
         terms = replace(
             current,
+            discounts=discounts.terms,
             adjustments=adjustments + added,
             credit_grants=current.credit_grants + grants,
             commitments=current.commitments + commitments,
@@ -231,6 +242,7 @@ async def amend_contract(uow: UnitOfWork, actor: Actor, given: AmendContract) ->
                     "credit_grants": ("grantCredits", -len(current.credit_grants)),
                     "commitments": ("addCommitments", -len(current.commitments)),
                     "overrides": ("changeSettings", 0),
+                    "discounts": ("addDiscounts", -len(current.discounts)),
                 },
             )
         )
@@ -246,6 +258,7 @@ async def amend_contract(uow: UnitOfWork, actor: Actor, given: AmendContract) ->
             overrides=settings.overrides if settings else None,
             request=request_json(given),
         )
+        await write_amended_discounts(session, cid, discounts, contract.revision)
         _audit(session, actor, "amendContract", cid, given)
         return cid
 

@@ -10,7 +10,7 @@ code's. The rating core's rules are in `rating.discounts`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Protocol
@@ -27,6 +27,7 @@ from pricing_graph.store.discounts import (
     PromotionCodeRow,
     add_contract_discounts,
     claim_redemption,
+    end_contract_discount,
     plan_discounts,
     promotion_code_by_code,
     record_redemption,
@@ -61,6 +62,22 @@ class DiscountFields(Protocol):
     def promotion_code(self) -> str | None: ...
     @property
     def apply_plan_discounts(self) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class EndDiscount:
+    """amendContract's `endDiscounts` item: the contract's discount `key` stops applying to
+    periods that start on or after `expires`."""
+
+    key: str
+    expires: date
+
+
+class AmendFields(Protocol):
+    @property
+    def add_discounts(self) -> Sequence[DiscountSpec]: ...
+    @property
+    def end_discounts(self) -> Sequence[EndDiscount]: ...
 
 
 def today() -> date:
@@ -282,3 +299,68 @@ async def write_granted(session: AsyncSession, contract_id: int, granted: Grante
             )
         await record_redemption(session, code_id, contract_id)
     await add_contract_discounts(session, contract_id, granted.discounts, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Amended:
+    """A contract's discounts after an amendment: `terms` for the rating core's check, the
+    new ones to add and the expiries to set (by key)."""
+
+    terms: tuple[Discount, ...]
+    added: tuple[Discount, ...]
+    ended: tuple[tuple[str, date], ...]
+
+
+def amended_discounts(
+    current: tuple[Discount, ...], given: AmendFields, plan: models.Plan, errors: list[Problem]
+) -> Amended:
+    """amendContract's `addDiscounts` (each needs `starts`: a discount added later does not
+    reach back to periods already invoiced) and `endDiscounts`."""
+    added = discounts_from_input(given.add_discounts, ("add_discounts",), plan, errors)
+    keys = {d.key for d in current}
+    for index, d in enumerate(added):
+        if d.starts is None:
+            errors.append(
+                problem(
+                    ("add_discounts", index, "starts"),
+                    ErrorCode.REQUIRED,
+                    "a discount added by amendment needs its first day",
+                )
+            )
+        if d.key in keys:
+            errors.append(_taken(("add_discounts", index, "key"), d.key))
+    by_key = {d.key: d for d in current}
+    ended: list[tuple[str, date]] = []
+    for index, item in enumerate(given.end_discounts):
+        found = by_key.get(item.key)
+        if found is None:
+            errors.append(
+                problem(
+                    ("end_discounts", index, "key"),
+                    ErrorCode.NOT_FOUND,
+                    f"the contract has no discount {item.key!r}",
+                )
+            )
+            continue
+        if found.starts is not None and item.expires <= found.starts:
+            errors.append(
+                problem(
+                    ("end_discounts", index, "expires"),
+                    ErrorCode.INVALID_DATES,
+                    f"the discount starts {found.starts}; end it after that",
+                )
+            )
+        ended.append((item.key, item.expires))
+        by_key[item.key] = replace(found, expires=item.expires)
+    return Amended(tuple(by_key.values()) + added, added, tuple(ended))
+
+
+async def write_amended_discounts(
+    session: AsyncSession, contract_id: int, amended: Amended, revision: int
+) -> None:
+    for key, expires in amended.ended:
+        await end_contract_discount(session, contract_id, key, expires)
+    if amended.added:
+        await add_contract_discounts(
+            session, contract_id, [(d, "CONTRACT", None) for d in amended.added], revision
+        )

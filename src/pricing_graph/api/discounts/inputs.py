@@ -32,6 +32,12 @@ class DiscountInput:
     description: str | None = None
 
 
+@strawberry.input(description="Stops one of a contract's discounts from a date.")
+class EndDiscountInput:
+    key: str
+    expires: date
+
+
 @strawberry.input(description="A promotion code a checkout can send, and the discount it grants.")
 class CreatePromotionCodeInput:
     code: str
@@ -80,6 +86,11 @@ describe(
     "default: the contract's start.",
     expires="First day it no longer applies (periods starting on or after it get none).",
     **_DISCOUNT,
+)
+describe(
+    EndDiscountInput,
+    key="Key of the contract's discount (a promotion code's is the code).",
+    expires="First day it no longer applies: periods starting on or after it get none.",
 )
 describe(
     CreatePromotionCodeInput,

@@ -336,9 +336,20 @@ def code_input(code: str = "launch20", **extra: Any) -> dict[str, Any]:
             "periods": 3, "description": "LAUNCH20: 20% off for 3 months", **extra}  # fmt: skip
 
 
+async def catalog_version(database: Any) -> int:
+    async with database.engine.connect() as connection:
+        version: int = (
+            await connection.execute(text("SELECT version FROM catalog_version"))
+        ).scalar_one()
+    return version
+
+
 async def test_promotion_code_on_a_quote_and_on_create_contract(database: Any) -> None:
     ids = await seed(database)
+    version = await catalog_version(database)
     created = await execute(database, CREATE_CODE, input=code_input(maxRedemptions=1))
+    # Anonymous quote answers are kept per catalog version: a new code is a new version.
+    assert await catalog_version(database) == version + 1
     assert created["createPromotionCode"] == {
         "promotionCode": {
             "code": "LAUNCH20",
@@ -376,6 +387,7 @@ async def test_promotion_code_on_a_quote_and_on_create_contract(database: Any) -
     assert contract["invoicePreview"]["total"] == "80.00"  # $100.00 fee - 20%
     codes = (await execute(database, CODES))["promotionCodes"]
     assert codes["nodes"] == [{"code": "LAUNCH20", "timesRedeemed": 1, "maxRedemptions": 1}]
+    assert await catalog_version(database) == version + 2  # its last redemption was used
     # Its one redemption is used: the next checkout is refused, on the field.
     again = await execute(
         database,

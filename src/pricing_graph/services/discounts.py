@@ -23,6 +23,7 @@ from pricing_graph.rating.plan_checks import Path
 from pricing_graph.services.errors import ErrorCode, Problem, problem, refuse
 from pricing_graph.services.validation import key_errors, text_errors
 from pricing_graph.store.catalog_repo import Reader
+from pricing_graph.store.catalog_version import bump_catalog_version
 from pricing_graph.store.discounts import (
     PromotionCodeRow,
     add_contract_discounts,
@@ -291,12 +292,15 @@ async def write_granted(session: AsyncSession, contract_id: int, granted: Grante
     for *_, code_id in granted.discounts:
         if code_id is None:
             continue
-        if not await claim_redemption(session, code_id):
+        last = await claim_redemption(session, code_id)
+        if last is None:
             raise refuse(
                 ("promotion_code",),
                 ErrorCode.PROMOTION_CODE_EXHAUSTED,
                 "the promotion code was redeemed its maximum number of times",
             )
+        if last:  # anonymous quotes with this code, kept by the public cache, are stale now
+            await bump_catalog_version(session)
         await record_redemption(session, code_id, contract_id)
     await add_contract_discounts(session, contract_id, granted.discounts, 1)
 

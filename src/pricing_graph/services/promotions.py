@@ -31,6 +31,7 @@ from pricing_graph.services.ids import db_id
 from pricing_graph.services.unit_of_work import UnitOfWork
 from pricing_graph.services.validation import date_out_of_range, text_errors
 from pricing_graph.store.catalog_repo import load_plan
+from pricing_graph.store.catalog_version import bump_catalog_version
 from pricing_graph.store.discounts import (
     PlanDiscountRow,
     PromotionCodeRow,
@@ -125,6 +126,7 @@ async def create_promotion_code(
             session, code, discount, given.max_redemptions, given.expires_on
         )
         assert row.id is not None
+        await bump_catalog_version(session)  # the public cache may keep "no such code"
         audit.record(
             session,
             actor,
@@ -182,6 +184,7 @@ async def set_plan_discounts(
         )
         refuse_if(errors)
         await replace_plan_discounts(session, plan_id, discounts)
+        await bump_catalog_version(session)  # public quotes of the plan change
         audit.record(
             session, actor, "setPlanDiscounts", object_type="Plan", object_id=plan_id, given=given
         )

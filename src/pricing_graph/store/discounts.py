@@ -270,9 +270,10 @@ async def promotion_codes_page(
     return list(rows), total
 
 
-async def claim_redemption(session: AsyncSession, code_id: int) -> bool:
+async def claim_redemption(session: AsyncSession, code_id: int) -> bool | None:
     """Count one redemption if the code has one left: one compare-and-set UPDATE, so two
-    concurrent redemptions of the last one cannot both succeed."""
+    concurrent redemptions of the last one cannot both succeed. Returns None when none was
+    left, else whether this one used the last."""
     result = await session.exec(
         update(PromotionCodeRow)
         .where(
@@ -283,8 +284,13 @@ async def claim_redemption(session: AsyncSession, code_id: int) -> bool:
             ),
         )
         .values(times_redeemed=col(PromotionCodeRow.times_redeemed) + 1)
+        .returning(col(PromotionCodeRow.times_redeemed), col(PromotionCodeRow.max_redemptions))
     )
-    return bool(result.rowcount == 1)
+    claimed = result.first()
+    if claimed is None:
+        return None
+    redeemed, maximum = claimed
+    return maximum is not None and redeemed >= maximum
 
 
 async def record_redemption(session: AsyncSession, code_id: int, contract_id: int) -> None:

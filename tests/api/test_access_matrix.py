@@ -206,6 +206,9 @@ CASES: dict[str, Case] = {
     ),
     "acceptQuote": _m("acceptQuote", "AcceptQuoteInput", _bogus_id("SavedQuote")),
     "promotionCodes": Case("{ promotionCodes { totalCount } }", lambda _: {}),
+    "planDiscounts": Case(
+        "query($p: ID!) { planDiscounts(planId: $p) { key } }", lambda ids: {"p": ids.plan}
+    ),
     "createPromotionCode": _m(
         "createPromotionCode",
         "CreatePromotionCodeInput",

@@ -308,6 +308,16 @@ async def test_plan_default_discounts_apply_unless_the_contract_opts_out(databas
             "remaining": None,
         }
     ]
+    read = "query($p: ID!) { planDiscounts(planId: $p) { key value duration } }"
+    for actor in (SYSTEM, Actor()):  # a published public plan: anyone reads its offers
+        shown = await schema.execute(
+            read,
+            variable_values={"p": ids["plan_id"]},
+            context_value=Context(database, actor=actor),
+        )
+        assert shown.data == {
+            "planDiscounts": [{"key": "launch", "value": "50", "duration": "ONCE"}]
+        }
     off = await execute(
         database,
         CREATE,

@@ -189,3 +189,14 @@ def test_invalid_discounts_name_the_field(discount: Discount, field: str) -> Non
     with pytest.raises(InvalidTerms) as refused:
         preview_invoice(base_plan(), ContractTerms(start=START, discounts=(discount,)), USAGE, 0)
     assert refused.value.field == field
+
+
+def test_an_amount_with_more_digits_than_the_unit_never_takes_more_than_it_has() -> None:
+    # 10.005 once: 10.00 in period 1 (0.005 left: less than a cent), 0.00 in period 2.
+    odd = Discount("odd", AMOUNT, D("10.005"), ONCE)
+    terms = ContractTerms(start=START, discounts=(odd,))
+    rated = quote(base_plan(), terms, UsageProjection.constant(USAGE), 2)
+    assert [(str(i.discounts_total), str(i.total)) for i in rated.invoices] == [
+        ("10.00", "140.00"),
+        ("0.00", "150.00"),
+    ]

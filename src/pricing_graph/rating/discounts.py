@@ -5,6 +5,7 @@ Where they sit on an invoice (`invoice.rate_period`): after the minimum true-ups
 MINIMUMs, the invoice minimum) and before the trial credit, the POSTPAID commitment spend and
 the credit grants, as Lago applies coupons before credits. Rules:
 
+- An invoice shows one line per discount that took something off it (none for 0.00).
 - Discounts apply in the order given (the contract's order: plan defaults first, then the
   contract's own, then a promotion code's). A PERCENT discount takes its percent of what is
   left of its base after the discounts before it.
@@ -26,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from enum import StrEnum
 
 from .calendar import BillingCalendar, Period
@@ -198,7 +199,9 @@ def apply_discounts(
             amount = (base * d.value / HUNDRED).quantize(quantum, rounding=rounding)
         else:
             wanted = balance if balance is not None else d.value
-            amount = min(wanted, base).quantize(quantum, rounding=rounding)
+            # Down, so an amount with more digits than the unit never takes more than it
+            # has (0.005 off in USD takes 0.00) nor more than its base.
+            amount = min(wanted, base).quantize(quantum, rounding=ROUND_DOWN)
         amount = min(amount, base) if base > ZERO else ZERO
         invoice_left -= amount
         rest = amount
@@ -209,6 +212,8 @@ def apply_discounts(
             take = min(have, rest)
             by_key[k] = by_key.get(k, ZERO) - take
             rest -= take
+        if amount <= ZERO:
+            continue  # nothing to take off (an empty invoice, or prices not charged)
         if balance is not None:
             balance -= amount
             left[d.key] = balance

@@ -85,6 +85,7 @@ POLICY: dict[str, tuple[Rule, Rule, Rule, Rule]] = {
     "acceptQuote": (DENY, DENY, ALL, ALL),
     # discounts: promotion codes (sales and admin) and plan default discounts (admin)
     "promotionCodes": (DENY, DENY, ALL, ALL),
+    "planDiscounts": (PUBLIC, PUBLIC, ALL, ALL),
     "createPromotionCode": (DENY, DENY, ALL, ALL),
     "setPlanDiscounts": (DENY, DENY, DENY, ALL),
     # node(id:) by the type its ID names

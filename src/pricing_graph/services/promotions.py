@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from pricing_graph.rating.discounts import Discount, DiscountDuration, DiscountKind
 from pricing_graph.services import access, audit
 from pricing_graph.services.actor import Actor
+from pricing_graph.services.catalog.products import argument_id
 from pricing_graph.services.discounts import (
     DiscountSpec,
     discount_value_errors,
@@ -30,6 +31,7 @@ from pricing_graph.services.idempotency import idempotent_write
 from pricing_graph.services.ids import db_id
 from pricing_graph.services.unit_of_work import UnitOfWork
 from pricing_graph.services.validation import date_out_of_range, text_errors
+from pricing_graph.store.catalog_queries import plan_by_id
 from pricing_graph.store.catalog_repo import load_plan
 from pricing_graph.store.catalog_version import bump_catalog_version
 from pricing_graph.store.discounts import (
@@ -194,10 +196,26 @@ async def set_plan_discounts(
     return plan_id, await plan_discounts(uow.read, plan_id)
 
 
+async def plan_default_discounts(
+    uow: UnitOfWork, actor: Actor, global_id: str
+) -> list[PlanDiscountRow] | None:
+    """A plan version's default discounts, in order (None: no such plan for this caller;
+    the public sees those of PUBLISHED PUBLIC plans, as it sees the plans)."""
+    rule = access.authorize(actor, "planDiscounts")
+    plan_id = argument_id("planId", global_id, "Plan")
+    row = await plan_by_id(uow.read, plan_id)
+    if row is None:
+        return None
+    if rule is access.PUBLIC and (row.status != "PUBLISHED" or row.visibility != "PUBLIC"):
+        return None
+    return await plan_discounts(uow.read, plan_id)
+
+
 __all__ = [
     "NewPromotionCode",
     "SetPlanDiscounts",
     "create_promotion_code",
+    "plan_default_discounts",
     "promotion_codes",
     "set_plan_discounts",
 ]

@@ -205,6 +205,20 @@ CASES: dict[str, Case] = {
         "voidQuote", "VoidQuoteInput", lambda _: {"id": BOGUS["SavedQuote"], "reason": "matrix"}
     ),
     "acceptQuote": _m("acceptQuote", "AcceptQuoteInput", _bogus_id("SavedQuote")),
+    "promotionCodes": Case("{ promotionCodes { totalCount } }", lambda _: {}),
+    "planDiscounts": Case(
+        "query($p: ID!) { planDiscounts(planId: $p) { key } }", lambda ids: {"p": ids.plan}
+    ),
+    "createPromotionCode": _m(
+        "createPromotionCode",
+        "CreatePromotionCodeInput",
+        lambda _: {"code": "", "kind": "PERCENT", "value": "10"},
+    ),
+    "setPlanDiscounts": _m(
+        "setPlanDiscounts",
+        "SetPlanDiscountsInput",
+        lambda _: {"planId": BOGUS["Plan"], "discounts": []},
+    ),
     "node": _node("metric"),
     "node:Product": _node("product"),
     "node:Metric": _node("metric"),

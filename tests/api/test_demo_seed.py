@@ -14,6 +14,8 @@ from pricing_graph.demo.seed import SeedError, seed_database, seed_demo
 
 # Rows the demo catalog makes, counted by hand from demo/catalog.py.
 EXPECTED_ROWS = {
+    # demo/promotions.py: LAUNCH20
+    "promotion_code": 1,
     "product": 4,
     "billable_metric": 11,
     "plan": 9,

@@ -224,6 +224,9 @@ async def test_revisions_keep_their_input_and_result(database: Any) -> None:
         "settings": None,
         "creditGrants": [],
         "commitments": [],
+        "discounts": [],
+        "promotionCode": None,
+        "applyPlanDiscounts": True,
     }
     usage = [
         {

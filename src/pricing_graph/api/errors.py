@@ -76,6 +76,9 @@ ERROR_CODE_DESCRIPTIONS: dict[DomainErrorCode, str] = {
     ErrorCode.PLAN_NOT_DRAFT: "Only a DRAFT plan can be edited; publish a new version instead.",
     ErrorCode.PLAN_NOT_PUBLISHED: "Contracts need a PUBLISHED plan version.",
     ErrorCode.PRODUCT_ARCHIVED: "The product is archived: no new plans on it.",
+    ErrorCode.PROMOTION_CODE_EXHAUSTED: "The promotion code was redeemed its maximum "
+    "number of times.",
+    ErrorCode.PROMOTION_CODE_EXPIRED: "The promotion code is past its expiry date.",
     ErrorCode.QUERY_TOO_COSTLY: "The query's estimated cost is above the limit (docs/security.md).",
     ErrorCode.QUERY_TOO_DEEP: "The query nests deeper than the limit allows.",
     ErrorCode.QUOTE_ACCEPTED: "The saved quote was accepted; it can no longer change.",

@@ -9,7 +9,8 @@ version (an earlier run stopped between create_plan and publish_plan) has that d
 published; a plan key with any other history is left alone.
 
 The demo API keys (`services.keys.ensure_demo_keys`: admin, sales, and a partner key for
-acme-reseller, with fixed, public secrets) are created when missing.
+acme-reseller, with fixed, public secrets) and the demo promotion code LAUNCH20
+(`demo.promotions`) are created when missing.
 
 Then the customers of `pricing_graph.demo.customers` (seed 001): each is looked up by
 external ID and created when missing; each contract is created unless the customer already
@@ -34,6 +35,7 @@ from typing import Any, TypeVar
 from pricing_graph.demo.catalog import METRICS, PLANS, PRODUCTS, DemoPlan
 from pricing_graph.demo.customers import CUSTOMERS, DemoCustomer
 from pricing_graph.demo.inputs import from_json
+from pricing_graph.demo.promotions import ensure_demo_promotion_codes
 from pricing_graph.services import catalog, contracts, customers, keys, usage
 from pricing_graph.services.actor import SYSTEM
 from pricing_graph.services.errors import DomainError
@@ -136,6 +138,7 @@ async def seed_database(database: Database) -> SeedSummary:
     try:
         summary = await _Seeder(uow).run()
         await keys.ensure_demo_keys(uow)
+        await ensure_demo_promotion_codes(uow)
         return summary
     finally:
         await uow.close()

@@ -6,6 +6,7 @@ Public entry points: `preview_invoice`, `quote`, `compare_plans` (`rank_plans`),
 
 from .calendar import BillingCalendar, Period
 from .credits import BillingState, Breakage, CreditApplication
+from .discounts import Discount, DiscountApplication, DiscountDuration, DiscountKind
 from .errors import (
     CurrencyMismatch,
     InvalidPlan,
@@ -51,6 +52,10 @@ __all__ = [
     "CreditGrant",
     "CreditSummary",
     "CurrencyMismatch",
+    "Discount",
+    "DiscountApplication",
+    "DiscountDuration",
+    "DiscountKind",
     "InvalidPlan",
     "InvalidTerms",
     "InvalidUsage",

@@ -96,13 +96,15 @@ class Breakage:
 class BillingState:
     """What one period hands to the next: the index of the next period, each touched grant's
     remaining balance, what expired, each postpaid commitment's eligible spend so far and
-    the trial spending cap used. `BillingState()` is the state before period 0."""
+    the trial spending cap used, and what ONCE AMOUNT discounts have left
+    (`discount_left`). `BillingState()` is the state before period 0."""
 
     next_period: int = 0
     remaining: tuple[tuple[str, Decimal], ...] = ()
     expired: tuple[tuple[str, Decimal], ...] = ()
     commitment_spend: tuple[tuple[str, Decimal], ...] = ()
     trial_used: Decimal = ZERO
+    discount_left: tuple[tuple[str, Decimal], ...] = ()
 
     def remaining_of(self, key: str) -> Decimal | None:
         for k, v in self.remaining:

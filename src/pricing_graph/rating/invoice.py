@@ -5,6 +5,7 @@ Order of operations on one invoice (all amounts in the plan's pricing unit):
     PERCENTAGE lines; each line rounded once. Negative lines (discounts) are capped so the
     lines never sum below zero.
  2. minimum true-ups: composite MINIMUMs, then the ramp's invoice minimum.
+ 2b. discounts (coupons, `discounts.py`): in order, never below zero, one line each.
  3. the trial credit (usage and composite charges of the trial days, up to the cap).
  4. the POSTPAID commitment true-up, on the period that closes the commitment.
  5. credit grants, in burn order, never below zero; expired balances become breakage.
@@ -30,6 +31,7 @@ from .credits import (
     CreditApplication,
     Ledger,
 )
+from .discounts import Charge, DiscountApplication, apply_discounts, carries_into
 from .errors import InvalidUsage, MissingBillingState
 from .models import (
     ONE,
@@ -93,10 +95,10 @@ class UnpricedUsage:
 class InvoicePreview:
     """One period's invoice. `plan_display_name` is the plan's invoice display name.
 
-    `lines`, `subtotal`, `minimum_true_ups`, `credits_applied` and `amount_due_in_unit` are
-    in `pricing_unit`; `currency_lines` and `total` in `currency`. For a currency plan
-    (`pricing_unit == currency`):
-    `total = subtotal + sum(minimum_true_ups) - credits_total + sum(currency_lines)`.
+    `lines`, `subtotal`, `minimum_true_ups`, `discounts`, `credits_applied` and
+    `amount_due_in_unit` are in `pricing_unit`; `currency_lines` and `total` in `currency`.
+    For a currency plan (`pricing_unit == currency`): `total = subtotal +
+    sum(minimum_true_ups) - discounts_total - credits_total + sum(currency_lines)`.
     For a custom unit, `currency_lines` holds the overage conversion of
     `amount_due_in_unit` and `total = sum(currency_lines)`.
     """
@@ -123,6 +125,8 @@ class InvoicePreview:
     unpriced: tuple[UnpricedUsage, ...]
     breakage: tuple[Breakage, ...]
     closing_state: BillingState
+    discounts: tuple[DiscountApplication, ...] = ()
+    discounts_total: Decimal = ZERO
 
 
 def preview_invoice(
@@ -152,6 +156,8 @@ def _needs_state(c: CompiledContract, period: Period) -> bool:
         e = pc.end or c.terms.end
         if s < period.start and (e is None or e > period.start):
             return True
+    if c.terms.discounts and carries_into(c.terms.discounts, c.calendar, period):
+        return True
     return (
         c.trial is not None
         and c.trial.spending_cap is not None
@@ -396,9 +402,21 @@ def rate_period(
                 InvoiceLine(LineKind.INVOICE_MINIMUM, "Invoice minimum", None, ONE, gap, gap, unit)
             )
 
+    discounts: list[DiscountApplication] = []
+    discounts_total = zero_unit
+    discount_left = dict(state.discount_left)
+    if terms.discounts:
+        bases = [Charge(line.price_key, line.amount) for line in lines]
+        bases += [Charge(t.price_key, t.amount) for t in true_ups]
+        discounts = apply_discounts(
+            terms.discounts, c.calendar, period, bases, discount_left, q_unit, rounding
+        )
+        for d in discounts:
+            discounts_total += d.amount
+
     ledger = Ledger(state)
     applied: list[CreditApplication] = []
-    net = charges
+    net = charges - discounts_total
     if trial_days and net > ZERO:
         base = ZERO
         for line in lines:
@@ -452,7 +470,7 @@ def rate_period(
     due_in_unit = subtotal
     for t in true_ups:
         due_in_unit += t.amount
-    due_in_unit -= credits_total
+    due_in_unit -= discounts_total + credits_total
     breakage = ledger.expire(c.grants, period.end) if c.grants else []
 
     all_advance = all(line.in_advance for line in lines) and not true_ups
@@ -516,5 +534,7 @@ def rate_period(
         total=total,
         unpriced=tuple(unpriced),
         breakage=tuple(breakage),
-        closing_state=ledger.state(index + 1),
+        closing_state=replace(ledger.state(index + 1), discount_left=tuple(discount_left.items())),
+        discounts=tuple(discounts),
+        discounts_total=discounts_total,
     )

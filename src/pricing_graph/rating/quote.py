@@ -48,6 +48,7 @@ class Quote:
     breakage: Decimal
     list_price_total: Decimal
     saving: Decimal
+    discounts_total: Decimal = ZERO
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +126,12 @@ def _quote(
         o = c.terms.overrides
         if lc is c:
             list_total = total
-        elif not c.terms.adjustments and o.trial is None and o.invoice_minimum is None:
+        elif (
+            not c.terms.adjustments
+            and not c.terms.discounts
+            and o.trial is None
+            and o.invoice_minimum is None
+        ):
             # Same prices, calendar, minimums and trial: the list-price invoices have the
             # same lines; only credits and commitments differ. Settle the lines again.
             list_total = ZERO
@@ -171,6 +177,7 @@ def _quote(
         breakage=breakage,
         list_price_total=list_total,
         saving=list_total - total,
+        discounts_total=sum((inv.discounts_total for inv in invoices), zero),
     )
 
 

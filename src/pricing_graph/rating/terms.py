@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from .discounts import Discount
 from .models import (
     BillingAnchor,
     BillingInterval,
@@ -120,6 +121,7 @@ class ContractTerms:
     overrides: SettingOverrides = field(default_factory=SettingOverrides)
     credit_grants: tuple[CreditGrant, ...] = ()
     commitments: tuple[Commitment, ...] = ()
+    discounts: tuple[Discount, ...] = ()
 
     def list_price(self) -> ContractTerms:
         """The same calendar (start, end, interval, anchor, payment terms) without any
@@ -143,6 +145,7 @@ class ContractTerms:
             not self.adjustments
             and not self.credit_grants
             and not self.commitments
+            and not self.discounts
             and o.trial is None
             and o.invoice_minimum is None
         )

@@ -17,6 +17,7 @@ from typing import Any
 
 from . import plan_checks
 from .adjustments import effective_prices
+from .discounts import check_discounts
 from .errors import CurrencyMismatch, InvalidPlan, InvalidTerms, InvalidUsage, RatingError
 from .models import (
     ONE,
@@ -297,6 +298,7 @@ def check_terms(plan: Plan, terms: ContractTerms) -> None:
             and adj.effective_until <= adj.effective_from
         ):
             raise InvalidTerms(f"{af}.effective_until", "must be after effective_from")
+    check_discounts(terms.discounts, price_keys)
     # Dry run: every adjustment against every ramp, so errors surface now, not in month 7.
     indexed = list(enumerate(terms.adjustments))
     for r, ramp in enumerate(plan.ramps):

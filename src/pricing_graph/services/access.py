@@ -83,6 +83,11 @@ POLICY: dict[str, tuple[Rule, Rule, Rule, Rule]] = {
     "approveQuote": (DENY, DENY, ALL, ALL),
     "voidQuote": (DENY, DENY, ALL, ALL),
     "acceptQuote": (DENY, DENY, ALL, ALL),
+    # discounts: promotion codes (sales and admin) and plan default discounts (admin)
+    "promotionCodes": (DENY, DENY, ALL, ALL),
+    "planDiscounts": (PUBLIC, PUBLIC, ALL, ALL),
+    "createPromotionCode": (DENY, DENY, ALL, ALL),
+    "setPlanDiscounts": (DENY, DENY, DENY, ALL),
     # node(id:) by the type its ID names
     "node": (ALL, ALL, ALL, ALL),
     "node:Product": (PUBLIC, PUBLIC, ALL, ALL),

@@ -33,6 +33,14 @@ from pricing_graph.services.actor import Actor
 from pricing_graph.services.catalog.inputs import TrialSpec
 from pricing_graph.services.catalog.products import Load, argument_id
 from pricing_graph.services.customers import visible
+from pricing_graph.services.discounts import (
+    DiscountSpec,
+    EndDiscount,
+    amended_discounts,
+    granted_discounts,
+    write_amended_discounts,
+    write_granted,
+)
 from pricing_graph.services.errors import (
     ErrorCode,
     Problem,
@@ -60,7 +68,7 @@ from pricing_graph.services.terms import (
 )
 from pricing_graph.services.unit_of_work import UnitOfWork
 from pricing_graph.store.catalog import PlanRow
-from pricing_graph.store.catalog_repo import load_plan
+from pricing_graph.store.catalog_repo import load_plan, session_reader
 from pricing_graph.store.contracts import (
     ContractRow,
     CustomerRow,
@@ -101,6 +109,9 @@ class NewContract:
     credit_grants: tuple[CreditGrantSpec, ...] = ()
     commitments: tuple[CommitmentSpec, ...] = ()
     idempotency_key: str | None = None
+    discounts: tuple[DiscountSpec, ...] = ()
+    promotion_code: str | None = None
+    apply_plan_discounts: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +141,8 @@ class AmendContract:
     add_commitments: tuple[CommitmentSpec, ...] = ()
     change_settings: ChangeSettings | None = None
     idempotency_key: str | None = None
+    add_discounts: tuple[DiscountSpec, ...] = ()
+    end_discounts: tuple[EndDiscount, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,8 +223,10 @@ async def amend_contract(uow: UnitOfWork, actor: Actor, given: AmendContract) ->
             for row, a in zip(record.adjustments, current.adjustments, strict=True)
         )
         settings = _changed_settings(contract, record, given, errors)
+        discounts = amended_discounts(current.discounts, given, plan, errors)
         terms = replace(
             current,
+            discounts=discounts.terms,
             adjustments=adjustments + added,
             credit_grants=current.credit_grants + grants,
             commitments=current.commitments + commitments,
@@ -227,6 +242,7 @@ async def amend_contract(uow: UnitOfWork, actor: Actor, given: AmendContract) ->
                     "credit_grants": ("grantCredits", -len(current.credit_grants)),
                     "commitments": ("addCommitments", -len(current.commitments)),
                     "overrides": ("changeSettings", 0),
+                    "discounts": ("addDiscounts", -len(current.discounts)),
                 },
             )
         )
@@ -242,6 +258,7 @@ async def amend_contract(uow: UnitOfWork, actor: Actor, given: AmendContract) ->
             overrides=settings.overrides if settings else None,
             request=request_json(given),
         )
+        await write_amended_discounts(session, cid, discounts, contract.revision)
         _audit(session, actor, "amendContract", cid, given)
         return cid
 
@@ -400,8 +417,10 @@ async def open_contract(
             )
         )
     terms = build_terms(plan, given, errors)
+    granted = await granted_discounts(session_reader(session), plan_row.id, plan, given, errors)
+    terms = replace(terms, discounts=granted.terms)
     refuse_if(errors or terms_problems(plan, terms))
-    return await insert_contract(
+    cid = await insert_contract(
         session,
         customer_id=customer.id,
         product_id=plan_row.product_id,
@@ -409,6 +428,8 @@ async def open_contract(
         terms=terms,
         request=request,
     )
+    await write_granted(session, cid, granted)
+    return cid
 
 
 # Reads

@@ -36,6 +36,7 @@ from pricing_graph.rating.terms import (
 )
 from pricing_graph.rating.validate import check_terms
 from pricing_graph.services.catalog.inputs import DimensionValueSpec, TierSpec, TrialSpec
+from pricing_graph.services.discounts import DiscountSpec
 from pricing_graph.services.errors import ErrorCode, Problem, camel, problem
 from pricing_graph.services.validation import text_errors
 
@@ -108,6 +109,13 @@ class TermsFields(Protocol):
     def credit_grants(self) -> Sequence[CreditGrantSpec]: ...
     @property
     def commitments(self) -> Sequence[CommitmentSpec]: ...
+    # Discounts (services.discounts): the input's own, a promotion code, the plan's defaults.
+    @property
+    def discounts(self) -> Sequence[DiscountSpec]: ...
+    @property
+    def promotion_code(self) -> str | None: ...
+    @property
+    def apply_plan_discounts(self) -> bool: ...
 
 
 def _allows_negative_override(price: models.Price) -> bool:

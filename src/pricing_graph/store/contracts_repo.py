@@ -35,6 +35,11 @@ from pricing_graph.store.contracts import (
     ContractSettingsRow,
     CreditGrantRow,
 )
+from pricing_graph.store.discounts import (
+    ContractDiscountRow,
+    contract_discount_to_domain,
+    contract_discounts,
+)
 
 __all__ = [
     "ContractRecord",
@@ -60,6 +65,7 @@ class ContractRecord:
     adjustments: tuple[ContractAdjustmentRow, ...]
     grants: tuple[CreditGrantRow, ...]
     commitments: tuple[CommitmentRow, ...]
+    discounts: tuple[ContractDiscountRow, ...] = ()
 
     def plan_id_on(self, day: date) -> int:
         plan: ContractPlanRow = in_force(self.plans, day)
@@ -166,6 +172,7 @@ def to_terms(
         ),
         credit_grants=tuple(grant_to_domain(g) for g in record.grants),
         commitments=tuple(commitment_to_domain(c) for c in record.commitments),
+        discounts=tuple(contract_discount_to_domain(d) for d in record.discounts),
     )
 
 
@@ -241,7 +248,7 @@ def amendment(
 
 
 async def load_records(read: Reader, contract_ids: Sequence[int]) -> list[ContractRecord]:
-    """Contracts with all their terms, six statements whatever their number."""
+    """Contracts with all their terms, seven statements whatever their number."""
     if not contract_ids:
         return []
     ids = list(contract_ids)
@@ -263,6 +270,7 @@ async def load_records(read: Reader, contract_ids: Sequence[int]) -> list[Contra
     adjustments = await children(ContractAdjustmentRow, col(ContractAdjustmentRow.id))
     grants = await children(CreditGrantRow, col(CreditGrantRow.id))
     commitments = await children(CommitmentRow, col(CommitmentRow.id))
+    discounts = await contract_discounts(read, ids)
     return [
         ContractRecord(
             contract=contracts[i],
@@ -271,6 +279,7 @@ async def load_records(read: Reader, contract_ids: Sequence[int]) -> list[Contra
             adjustments=tuple(adjustments[i]),
             grants=tuple(grants[i]),
             commitments=tuple(commitments[i]),
+            discounts=tuple(discounts[i]),
         )
         for i in ids
         if i in contracts

@@ -10,6 +10,7 @@ import strawberry
 from pricing_graph.api.catalog.enums import BillingAnchor, BillingInterval
 from pricing_graph.api.catalog.inputs import DimensionValueInput, TierInput, TrialInput
 from pricing_graph.api.describe import describe, describe_enum
+from pricing_graph.api.discounts.inputs import DiscountInput, EndDiscountInput
 from pricing_graph.rating.terms import AdjustmentKind, CommitmentKind
 
 strawberry.enum(AdjustmentKind)
@@ -96,6 +97,9 @@ class CreateContractInput:
     credit_grants: list[CreditGrantInput] = strawberry.field(default_factory=list)
     commitments: list[CommitmentInput] = strawberry.field(default_factory=list)
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY)
+    discounts: list[DiscountInput] = strawberry.field(default_factory=list)
+    promotion_code: str | None = None
+    apply_plan_discounts: bool = True
 
 
 @strawberry.input
@@ -125,6 +129,8 @@ class AmendContractInput:
     add_commitments: list[CommitmentInput] = strawberry.field(default_factory=list)
     change_settings: ChangeSettingsInput | None = None
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY)
+    add_discounts: list[DiscountInput] = strawberry.field(default_factory=list)
+    end_discounts: list[EndDiscountInput] = strawberry.field(default_factory=list)
 
 
 @strawberry.input
@@ -212,6 +218,10 @@ describe(
     adjustments="Per-price discounts and overrides.",
     credit_grants="Credits granted with the contract.",
     commitments="Spend commitments (prepaid or postpaid).",
+    discounts="Discounts (coupons) of its own, applied after the plan's defaults.",
+    promotion_code='A promotion code, e.g. "LAUNCH20": redeemed with the contract; its '
+    "discount applies last.",
+    apply_plan_discounts="Whether the plan version's default discounts apply (default true).",
 )
 describe(
     EndAdjustmentInput,
@@ -232,6 +242,9 @@ describe(
     grant_credits="Credits to grant.",
     add_commitments="Commitments to add.",
     change_settings="Setting overrides from a date.",
+    add_discounts="Discounts to add, applied after the contract's others; each needs "
+    "`starts` (it never reaches back to earlier periods).",
+    end_discounts="Discounts to stop from a date.",
 )
 describe(
     EndContractInput,

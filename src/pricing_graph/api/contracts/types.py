@@ -12,6 +12,7 @@ from strawberry.scalars import JSON
 from pricing_graph.api.catalog.enums import BillingAnchor, BillingInterval
 from pricing_graph.api.catalog.types import ContextInfo, DimensionValue, Node, Plan, Tier, Trial
 from pricing_graph.api.describe import PAGE_ARGS, describe, describe_args
+from pricing_graph.api.discounts.types import ContractDiscount
 from pricing_graph.api.ids import encode_id
 from pricing_graph.api.pagination import Connection, paginate
 from pricing_graph.api.rating.queries import invoice_preview, upcoming_invoices, usage_status
@@ -255,6 +256,13 @@ class Contract(Node):
     @strawberry.field
     async def commitments(self, info: ContextInfo) -> list[Commitment]:
         return [Commitment.from_row(c) for c in (await self.record(info)).commitments]
+
+    @strawberry.field(
+        description="Discounts (coupons), in the order invoices apply them: the plan's "
+        "defaults, the contract's own, a promotion code's."
+    )
+    async def discounts(self, info: ContextInfo) -> list[ContractDiscount]:
+        return [ContractDiscount.from_row(d) for d in (await self.record(info)).discounts]
 
     @strawberry.field(description="Setting overrides over time, oldest first.")
     async def settings(self, info: ContextInfo) -> list[ContractSettings]:

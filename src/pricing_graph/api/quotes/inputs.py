@@ -16,6 +16,7 @@ from pricing_graph.api.contracts.inputs import (
     PriceAdjustmentInput,
 )
 from pricing_graph.api.describe import describe
+from pricing_graph.api.discounts.inputs import DiscountInput
 from pricing_graph.services.quotes import MAX_PERIODS
 
 
@@ -48,6 +49,9 @@ class QuoteInput:
     adjustments: list[PriceAdjustmentInput] = strawberry.field(default_factory=list)
     credit_grants: list[CreditGrantInput] = strawberry.field(default_factory=list)
     commitments: list[CommitmentInput] = strawberry.field(default_factory=list)
+    discounts: list[DiscountInput] = strawberry.field(default_factory=list)
+    promotion_code: str | None = None
+    apply_plan_discounts: bool = True
 
 
 describe(
@@ -72,4 +76,8 @@ describe(
     adjustments="Per-price discounts and overrides, as a contract takes them.",
     credit_grants="Credits granted with the deal.",
     commitments="Spend commitments (prepaid or postpaid).",
+    discounts="Discounts (coupons) of its own, applied after the plan's defaults.",
+    promotion_code='A promotion code, e.g. "LAUNCH20": priced, not redeemed; its discount '
+    "applies last.",
+    apply_plan_discounts="Whether the plan version's default discounts apply (default true).",
 )

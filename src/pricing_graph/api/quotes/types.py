@@ -44,6 +44,10 @@ class Quote:
     list_price_total: Decimal = strawberry.field(description="The same usage at list price.")
     saving: Decimal = strawberry.field(description="listPriceTotal - total.")
     effective_prices: list[EffectivePrice]
+    discounts_total: Decimal = strawberry.field(
+        description="Discounts (coupons, promotion codes) taken off over the term, in the "
+        "pricing unit."
+    )
 
     @classmethod
     def of(cls, priced: quotes.PricedQuote) -> Quote:
@@ -70,6 +74,7 @@ class Quote:
             breakage=rated.breakage,
             list_price_total=rated.list_price_total,
             saving=rated.saving,
+            discounts_total=rated.discounts_total,
             effective_prices=[
                 EffectivePrice(
                     metric_key=e.metric_key,

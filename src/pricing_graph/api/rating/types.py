@@ -72,6 +72,14 @@ class CreditApplied:
     remaining: Decimal | None = strawberry.field(description="The grant's balance after.")
 
 
+@strawberry.type(description="A discount (coupon) taken off the invoice.")
+class InvoiceDiscount:
+    discount_key: str
+    description: str
+    amount: Decimal
+    remaining: Decimal | None
+
+
 @strawberry.type(description="Usage no rate matched (and the price has no default rate).")
 class UnpricedUsage:
     price_key: str
@@ -116,6 +124,9 @@ class InvoicePreview:
     total: Decimal = strawberry.field(description="In `currency`.")
     unpriced: list[UnpricedUsage]
     breakage: list[CreditBreakage]
+    # Defaults: a quote saved before discounts existed reads back without them.
+    discounts: list[InvoiceDiscount] = strawberry.field(default_factory=list)
+    discounts_total: Decimal = Decimal("0")
 
     @classmethod
     def of(cls, invoice: RatedInvoice) -> InvoicePreview:
@@ -162,6 +173,16 @@ class InvoicePreview:
                 CreditBreakage(grant_key=b.grant_key, amount=b.amount, expired_on=b.expired_on)
                 for b in invoice.breakage
             ],
+            discounts=[
+                InvoiceDiscount(
+                    discount_key=d.discount_key,
+                    description=d.description,
+                    amount=d.amount,
+                    remaining=d.remaining,
+                )
+                for d in invoice.discounts
+            ],
+            discounts_total=invoice.discounts_total,
         )
 
 
@@ -250,6 +271,13 @@ describe(
     amount="Credits used on this invoice, in the pricing unit.",
 )
 describe(
+    InvoiceDiscount,
+    discount_key="Key of the contract's discount (a promotion code's is the code).",
+    description='Text on the invoice, e.g. "Launch offer".',
+    amount="Taken off this invoice, in the pricing unit; never more than what it applies to.",
+    remaining="A ONCE AMOUNT discount: what is left for later invoices; null for others.",
+)
+describe(
     UnpricedUsage,
     price_key="The price the usage reached.",
     metric_key="The metric it was reported on.",
@@ -283,6 +311,9 @@ describe(
     credits_total="Sum of the credits applied.",
     amount_due_in_unit="What credits did not cover, in the pricing unit.",
     unpriced="Usage no rate priced: reported, not charged.",
+    discounts="Discounts taken off, one line each, after minimums and before credits.",
+    discounts_total="Sum of the discounts, in the pricing unit: total = subtotal + "
+    "minimumTrueUps - discountsTotal - creditsTotal (+ currencyLines).",
     breakage="Credits that expired unused in this period.",
 )
 describe(

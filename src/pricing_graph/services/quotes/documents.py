@@ -158,6 +158,16 @@ def invoice_document(invoice: InvoicePreview) -> dict[str, Any]:
             }
             for b in invoice.breakage
         ],
+        "discounts": [
+            {
+                "discountKey": d.discount_key,
+                "description": d.description,
+                "amount": str(d.amount),
+                "remaining": _money(d.remaining),
+            }
+            for d in invoice.discounts
+        ],
+        "discountsTotal": str(invoice.discounts_total),
     }
 
 
@@ -207,4 +217,5 @@ def quote_document(priced: PricedQuote) -> dict[str, Any]:
             }
             for e in priced.effective_prices
         ],
+        "discountsTotal": str(rated.discounts_total),
     }

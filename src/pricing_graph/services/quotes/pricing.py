@@ -13,7 +13,7 @@ checked before any list is built or any period walked.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -30,6 +30,7 @@ from pricing_graph.rating.calendar import INTERVAL_MONTHS
 from pricing_graph.services import access
 from pricing_graph.services.actor import Actor
 from pricing_graph.services.billing import RatingReads, StoreReads
+from pricing_graph.services.discounts import DiscountSpec, granted_discounts
 from pricing_graph.services.errors import DomainError, ErrorCode, Problem, problem, refuse_if
 from pricing_graph.services.ids import InvalidGlobalId, decode_id
 from pricing_graph.services.quotes.projection import ProjectedUsage, projection_from_input
@@ -68,6 +69,9 @@ class QuoteRequest:
     adjustments: tuple[PriceAdjustmentSpec, ...] = ()
     credit_grants: tuple[CreditGrantSpec, ...] = ()
     commitments: tuple[CommitmentSpec, ...] = ()
+    discounts: tuple[DiscountSpec, ...] = ()
+    promotion_code: str | None = None
+    apply_plan_discounts: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +244,9 @@ async def priced_for(
     plan = loaded.plan
     errors += date_errors(given)
     terms = build_terms(plan, given, errors)
+    assert loaded.row.id is not None
+    granted = await granted_discounts(uow.read, loaded.row.id, plan, given, errors)
+    terms = replace(terms, discounts=granted.terms)
     per_event, per_quantity = metrics_by_pricing(plan)
     projection = projection_from_input(
         given.usage,

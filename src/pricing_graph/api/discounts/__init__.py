@@ -1,0 +1,1 @@
+"""Discounts and promotion codes: GraphQL inputs, types, queries and mutations."""

@@ -134,6 +134,20 @@ INSERT_WITH_ROLLUPS = text(
 )
 
 
+# PostgreSQL: every rollup rebuilt from the stored events, for events written around the
+# service (the benchmarks' generate_series loads); migration 0006 does the same once.
+REBUILD_POSTGRESQL = """
+DELETE FROM usage_rollup;
+INSERT INTO usage_rollup (customer_id, metric_id, hour, group_key, event_count,
+                          value_sum, value_max)
+SELECT customer_id, metric_id,
+       date_trunc('hour', occurred_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC',
+       group_key, count(*), sum(value), max(value)
+FROM usage_event
+GROUP BY 1, 2, 3, 4;
+"""
+
+
 def hour_of(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 

@@ -12,7 +12,8 @@ message when there is none), migrates it, and:
    1,000 other customers (the secondary indexes dropped during the load and built after
    it, as for any bulk load); then builds their hourly rollups with one INSERT ... SELECT ...
    GROUP BY (what ingestion keeps row by row). Times `--calls` invoice previews through the
-   full GraphQL stack on ONE connection (a pool of one): median and worst.
+   full GraphQL stack on ONE connection (a pool of one, connected before the first call):
+   median and worst, every call counted (the first one fills the process's caches).
 2. Ingestion. Starts `pricing-graph serve` (uvicorn, one worker) and sends batches of 1,000
    new events to POST /v1/usage/events over real HTTP, rounds of HTTP batches and rounds of
    `COPY` (asyncpg `copy_records_to_table`, the same 1,000 rows each, straight into
@@ -48,7 +49,6 @@ import httpx
 from _scratch import Scratch, scratch_database
 from invoice_preview import (
     CONTRACT,
-    LOAD,
     OTHER_CUSTOMERS,
     OTHER_EACH,
     OTHER_EVENTS,
@@ -76,6 +76,20 @@ KEY = "bench-usage-scale-admin-key"
 
 # --------------------------------------------------------------------------- preview
 
+# The previewed customer's events, all in January 2026 however many (invoice_preview's LOAD
+# spaces them 2.6 s apart, for 1,000,000), stored out of time order as there.
+LOAD = """
+INSERT INTO usage_event (customer_id, metric_id, event_id, occurred_at, value, group_key,
+                         dimensions, properties, ingested_at)
+SELECT $1::int, $2::int, 'e' || g,
+       timestamptz '2026-01-01 00:00:00+00'
+           + ((g::bigint * 7919) % $5)::float8 * (2678400.0 / $5) * interval '1 second',
+       1.000,
+       CASE WHEN g % 5 = 0 THEN $3 ELSE $4 END,
+       CASE WHEN g % 5 = 0 THEN '{"model": "gpt-4"}'::json ELSE '{"model": "gpt-3.5"}'::json END,
+       '{}'::json, now()
+FROM generate_series(1, $5::bigint) AS g
+"""
 DROP_INDEXES = """
 ALTER TABLE usage_event DROP CONSTRAINT uq_usage_event_customer_id_event_id;
 DROP INDEX ix_usage_event_customer_metric_time;
@@ -131,6 +145,15 @@ async def _preview(db: Scratch, events: int, calls: int) -> list[float]:
             customer_id,
         )
         assert counted == events, (counted, events)  # every event in its hour
+        in_january = await raw.fetchval(
+            "SELECT sum(event_count) FROM usage_rollup WHERE customer_id = $1 "
+            "AND hour < '2026-02-01T00:00:00Z'",
+            customer_id,
+        )
+        assert in_january == events, (in_january, events)  # all in the previewed period
+        sizes = await raw.fetchrow(
+            "SELECT pg_total_relation_size('usage_event'), pg_total_relation_size('usage_rollup')"
+        )
     finally:
         await raw.close()
     print(
@@ -139,11 +162,17 @@ async def _preview(db: Scratch, events: int, calls: int) -> list[float]:
         f"included); rollups built in {rolled - loaded:.1f} s ({hours:,} hour rows for "
         "the previewed customer)"
     )
+    print(
+        f"on disk with their indexes: usage_event {sizes[0] / 2**20:,.0f} MiB, usage_rollup "
+        f"{sizes[1] / 2**20:,.1f} MiB"
+    )
 
     database = _engine(db.url, "custom")  # one connection, as every call of a request
     timings = []
     subtotals = set()
     try:
+        async with database.engine.connect() as connection:  # connected before the clock
+            await connection.exec_driver_sql("SELECT 1")
         for _ in range(calls):
             started = time.perf_counter()
             data = await _execute(database, PREVIEW, id=contract)
@@ -218,8 +247,17 @@ COLUMNS = (
 )
 
 
-async def _ingestion(db: Scratch) -> dict[int, tuple[float, float]]:
-    """in flight -> (HTTP events/s, COPY events/s)."""
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _ingestion(db: Scratch) -> dict[int, tuple[float, float, float]]:
+    """in flight -> (HTTP events/s, COPY events/s, server CPU ms per batch)."""
     raw = await db.connect()
     try:
         await raw.execute(
@@ -246,7 +284,7 @@ async def _ingestion(db: Scratch) -> dict[int, tuple[float, float]]:
     command = [sys.executable, "-m", "pricing_graph.cli", "serve", "--port", str(port)]
     server = subprocess.Popen(command, env=env)
     copiers = [await db.connect() for _ in range(IN_FLIGHT)]
-    results: dict[int, tuple[float, float]] = {}
+    results: dict[int, tuple[float, float, float]] = {}
     try:
         async with httpx.AsyncClient(
             base_url=f"http://127.0.0.1:{port}",
@@ -261,12 +299,13 @@ async def _ingestion(db: Scratch) -> dict[int, tuple[float, float]]:
                     await asyncio.sleep(0.1)
             number = 0
             for in_flight in (1, IN_FLIGHT):
-                http_rates, copy_rates = [], []
+                http_rates, copy_rates, cpu = [], [], []
                 for round_ in range(ROUNDS):
                     numbers = list(range(number, number + in_flight))
                     number += in_flight
                     bodies = [json.dumps({"events": _events(n)}) for n in numbers]
                     records = [_records(n, customers, metric_id) for n in numbers]
+                    cpu_before = _cpu_seconds(server.pid)
                     started = time.perf_counter()
                     responses = await asyncio.gather(
                         *(
@@ -279,6 +318,7 @@ async def _ingestion(db: Scratch) -> dict[int, tuple[float, float]]:
                         )
                     )
                     http_s = time.perf_counter() - started
+                    server_cpu = (_cpu_seconds(server.pid) - cpu_before) / in_flight
                     for response in responses:
                         assert response.status_code == 200, response.text
                         assert response.json()["accepted"] == BATCH, response.text
@@ -295,7 +335,12 @@ async def _ingestion(db: Scratch) -> dict[int, tuple[float, float]]:
                     if round_:  # the first round warms both up
                         http_rates.append(in_flight * BATCH / http_s)
                         copy_rates.append(in_flight * BATCH / copy_s)
-                results[in_flight] = (statistics.median(http_rates), statistics.median(copy_rates))
+                        cpu.append(server_cpu * 1000)
+                results[in_flight] = (
+                    statistics.median(http_rates),
+                    statistics.median(copy_rates),
+                    statistics.median(cpu),
+                )
     finally:
         for copier in copiers:
             await copier.close()
@@ -328,10 +373,11 @@ def main() -> None:
         timings = asyncio.run(_preview(db, events, calls))
         rates = asyncio.run(_ingestion(db))
     print(f"ingestion on PostgreSQL, batches of {BATCH:,} new events, median events/s")
-    for in_flight, (http_rate, copy_rate) in rates.items():
+    for in_flight, (http_rate, copy_rate, cpu_ms) in rates.items():
         print(
             f"  {in_flight} in flight: POST /v1/usage/events over HTTP {http_rate:,.0f}, "
-            f"bare COPY {copy_rate:,.0f}: {http_rate / copy_rate:.0%} of COPY (target >= 60%)"
+            f"bare COPY {copy_rate:,.0f}: {http_rate / copy_rate:.0%} of COPY (target >= 60%); "
+            f"server process CPU {cpu_ms:.0f} ms per batch"
         )
     print(
         "load average (1, 5, 15 min): before "
@@ -340,7 +386,7 @@ def main() -> None:
         + " ".join(f"{x:.2f}" for x in os.getloadavg())
         + f" ({os.cpu_count()} cores)"
     )
-    http_rate, copy_rate = rates[IN_FLIGHT]
+    http_rate, copy_rate, _ = rates[IN_FLIGHT]
     print(
         f"preview_ms={statistics.median(timings) * 1000:.1f} "
         f"ingest_ratio_vs_copy={http_rate / copy_rate:.2f}"

@@ -271,3 +271,13 @@ def _before_rollups() -> str:
     [script] = [s for s in scripts if s.path.endswith("_usage_rollups.py")]
     assert isinstance(script.down_revision, str)
     return script.down_revision
+
+
+async def test_the_same_event_twice_in_one_insert_is_stored_and_rolled_up_once(
+    database: Any,
+) -> None:
+    usage = await Usage(database, 13).setup()
+    event = usage.event()
+    assert await usage.send([event, dict(event)]) == {(event["customer_id"], event["event_id"])}
+    [row] = await usage.rollup_rows()
+    assert row[4] == 1

@@ -243,30 +243,31 @@ async def insert_events(
         chunk = ordered[start : start + INSERT_CHUNK]
         result = await connection.execute(statement, list(chunk))
         stored = {(customer_id, event_id) for customer_id, event_id in result.all()}
-        await upsert_rollups_sqlite(
-            connection,
-            [
-                {**row, "occurred_at": as_utc(row["occurred_at"])}
-                for row in chunk
-                if (row["customer_id"], row["event_id"]) in stored
-            ],
-        )
-        inserted.update(stored)
+        rolled = []
+        for row in chunk:  # the first copy of a key is the one stored (in key order)
+            key = (row["customer_id"], row["event_id"])
+            if key in stored and key not in inserted:
+                inserted.add(key)
+                rolled.append({**row, "occurred_at": as_utc(row["occurred_at"])})
+        await upsert_rollups_sqlite(connection, rolled)
     return inserted
 
 
 # PostgreSQL: the whole batch as one array per column, one round trip and no per-row
 # parameter processing (several times faster than a multi-row VALUES for 1,000 events);
-# the same statement upserts the rollups of the rows it stored.
+# the same statement upserts the rollups of the rows it stored, and answers with the rows
+# it skipped (fewer rows back than the stored ones: usually none).
 async def _insert_events_postgresql(
     connection: AsyncConnection, rows: Sequence[Mapping[str, Any]]
 ) -> set[tuple[int, str]]:
+    customer_ids = [row["customer_id"] for row in rows]
+    event_ids = [row["event_id"] for row in rows]
     result = await connection.execute(
         INSERT_WITH_ROLLUPS,
         {
-            "customer_ids": [row["customer_id"] for row in rows],
+            "customer_ids": customer_ids,
             "metric_ids": [row["metric_id"] for row in rows],
-            "event_ids": [row["event_id"] for row in rows],
+            "event_ids": event_ids,
             "occurred_ats": [as_utc(row["occurred_at"]) for row in rows],
             "amounts": [
                 None if row.get("value") is None else format(row["value"], "f") for row in rows
@@ -277,7 +278,9 @@ async def _insert_events_postgresql(
             "properties": [json_text(row.get("properties") or {}) for row in rows],
         },
     )
-    return {(customer_id, event_id) for customer_id, event_id in result.all()}
+    # the statement returns the events it did not store: usually none
+    skipped = {(customer_id, event_id) for customer_id, event_id in result}
+    return {key for key in zip(customer_ids, event_ids, strict=True) if key not in skipped}
 
 
 @dataclass(frozen=True, slots=True)

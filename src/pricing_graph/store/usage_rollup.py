@@ -89,17 +89,21 @@ SQLITE_FUNCTIONS = {"decimal_add": decimal_add, "decimal_greatest": decimal_grea
 # PostgreSQL: the events as one array per column; the rows the INSERT really stored
 # (RETURNING) are grouped by hour and upserted into the rollups in the same statement.
 # The rollup rows are written in key order, so concurrent batches cannot deadlock on them.
+# It answers with the events NOT stored (already there): none for a batch of new events,
+# so nothing comes back to be read row by row.
 INSERT_WITH_ROLLUPS = text(
     """
-    WITH stored AS (
+    WITH given AS (
+        SELECT * FROM unnest(:customer_ids, :metric_ids, :event_ids, :occurred_ats, :amounts,
+                             :unique_values, :group_keys, :dimensions, :properties)
+             AS e(customer_id, metric_id, event_id, occurred_at, value, unique_value,
+                  group_key, dimensions, properties)
+    ), stored AS (
         INSERT INTO usage_event (customer_id, metric_id, event_id, occurred_at, value,
                                  unique_value, group_key, dimensions, properties, ingested_at)
         SELECT customer_id, metric_id, event_id, occurred_at, value::numeric, unique_value,
                group_key, dimensions::json, properties::json, now()
-        FROM unnest(:customer_ids, :metric_ids, :event_ids, :occurred_ats, :amounts,
-                    :unique_values, :group_keys, :dimensions, :properties)
-             AS e(customer_id, metric_id, event_id, occurred_at, value, unique_value,
-                  group_key, dimensions, properties)
+        FROM given
         ORDER BY customer_id, event_id
         ON CONFLICT (customer_id, event_id) DO NOTHING
         RETURNING customer_id, event_id, metric_id, occurred_at, value, group_key
@@ -119,6 +123,8 @@ INSERT_WITH_ROLLUPS = text(
                              ELSE r.value_sum + excluded.value_sum END,
             value_max = GREATEST(r.value_max, excluded.value_max)
     )
+    SELECT customer_id, event_id FROM given
+    EXCEPT
     SELECT customer_id, event_id FROM stored
     """
 ).bindparams(

@@ -14,12 +14,13 @@ message when there is none), migrates it, and:
    GROUP BY (what ingestion keeps row by row). Times `--calls` invoice previews through the
    full GraphQL stack on ONE connection (a pool of one, connected before the first call):
    median and worst, every call counted (the first one fills the process's caches).
-2. Ingestion. Starts `pricing-graph serve` (uvicorn, one worker) and sends batches of 1,000
-   new events to POST /v1/usage/events over real HTTP, rounds of HTTP batches and rounds of
-   `COPY` (asyncpg `copy_records_to_table`, the same 1,000 rows each, straight into
-   usage_event, no deduplication, no rollups, no validation) taking turns, so both see the
-   same machine load. Prints events/s of each and the ratio, for 1 and for IN_FLIGHT
-   batches at once (the COPY side with as many connections).
+2. Ingestion. Starts `pricing-graph serve --workers IN_FLIGHT` (uvicorn) and sends
+   batches of 1,000 new events to POST /v1/usage/events over real HTTP, rounds of HTTP
+   batches and rounds of `COPY` (asyncpg `copy_records_to_table`, the same 1,000 rows
+   each, straight into usage_event, no deduplication, no rollups, no validation) taking
+   turns, so both see the same machine load. Prints events/s of each and the ratio, for 1
+   and for IN_FLIGHT batches at once (the COPY side with as many connections, so each
+   side has as many processes), and the server processes' CPU time per batch.
 
 Default: 10,000,000 events and 20 calls; `--quick`: 1,000,000 events and 5 calls. The last
 line reads `preview_ms=<median> ingest_ratio_vs_copy=<ratio>` (the ratio with IN_FLIGHT
@@ -248,12 +249,19 @@ COLUMNS = (
 
 
 def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc; 0 elsewhere)."""
+    """User + system CPU time so far of a process and its children (the workers), from
+    Linux's /proc; 0 elsewhere."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = [
+            int(child)
+            for task in Path(f"/proc/{pid}/task").iterdir()
+            for child in (task / "children").read_text().split()
+        ]
     except OSError:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(_cpu_seconds(child) for child in children)
 
 
 async def _ingestion(db: Scratch) -> dict[int, tuple[float, float, float]]:
@@ -281,7 +289,10 @@ async def _ingestion(db: Scratch) -> dict[int, tuple[float, float, float]]:
         "PRICING_GRAPH_LOG_LEVEL": "warning",
         "PRICING_GRAPH_API_KEYS": f"{KEY}:admin",
     }
+    # As many worker processes as batches in flight, as COPY gets as many connections
+    # (server processes): under CPU contention each process gets its own share.
     command = [sys.executable, "-m", "pricing_graph.cli", "serve", "--port", str(port)]
+    command += ["--workers", str(IN_FLIGHT)]
     server = subprocess.Popen(command, env=env)
     copiers = [await db.connect() for _ in range(IN_FLIGHT)]
     results: dict[int, tuple[float, float, float]] = {}

@@ -1,11 +1,13 @@
-"""Latency of `aggregate_usage` over 1,000,000 events of one customer on PostgreSQL.
+"""Latency of `aggregate_usage` over 1,000,000 events of one customer on PostgreSQL, from
+the hourly rollups and from the events alone.
 
     .venv/bin/python benchmarks/usage_aggregation.py
 
 Creates its own database on 127.0.0.1:5432 (user postgres or root, trust auth), migrates
 it, loads the events with INSERT ... SELECT generate_series (plus 200,000 events of another
 customer, so the customer filter matters), and prints the median of repeated
-`aggregate_usage` calls for:
+`aggregate_usage` calls, each from the rollups (rebuilt after the load, as ingestion
+would have kept them) and from the events (`aggregate_usage_many_from_events`), for:
 
   - one SUM metric with 4 dimension groups, 1,000,000 events, one monthly period;
   - the same 1,000,000 events over five metrics, one per aggregation;
@@ -24,6 +26,7 @@ import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
@@ -32,7 +35,12 @@ from _scratch import scratch_database
 
 from pricing_graph.rating.models import Aggregation, Metric
 from pricing_graph.store.engine import make_engine, make_session_factory
-from pricing_graph.store.usage_repo import aggregate_usage
+from pricing_graph.store.usage_repo import (
+    UsageRequest,
+    aggregate_usage_many,
+    aggregate_usage_many_from_events,
+)
+from pricing_graph.store.usage_rollup import REBUILD_POSTGRESQL
 
 HOST = os.environ.get("PRICING_GRAPH_TEST_PG_HOST", "127.0.0.1")
 PORT = int(os.environ.get("PRICING_GRAPH_TEST_PG_PORT", "5432"))
@@ -103,7 +111,8 @@ async def _load(user: str, name: str) -> tuple[int, dict[int, Metric]]:
         started = time.perf_counter()
         await connection.execute(LOAD, other, list(metrics), True, OTHER_EVENTS)
         await connection.execute(LOAD, customer, list(metrics), False, EVENTS)
-        await connection.execute("ANALYZE usage_event")
+        await connection.execute(REBUILD_POSTGRESQL)
+        await connection.execute("ANALYZE usage_event; ANALYZE usage_rollup")
         print(
             f"loaded {EVENTS:,} + {OTHER_EVENTS:,} events in {time.perf_counter() - started:.1f} s"
         )
@@ -122,7 +131,9 @@ async def _spread(user: str, name: str, metric_ids: Sequence[int]) -> None:
             "WHERE customer_id = (SELECT id FROM customer WHERE external_id = 'acme')",
             list(metric_ids),
         )
+        await connection.execute(REBUILD_POSTGRESQL)
         await connection.execute("VACUUM ANALYZE usage_event")
+        await connection.execute("VACUUM ANALYZE usage_rollup")
     finally:
         await connection.close()
 
@@ -134,6 +145,22 @@ async def _measure(
     metrics: Mapping[int, Metric],
     periods: Sequence[tuple[datetime, datetime]],
 ) -> None:
+    for source, aggregate in (
+        ("rollups", aggregate_usage_many),
+        ("events", aggregate_usage_many_from_events),
+    ):
+        await _measure_one(url, f"{label}, {source}", customer, metrics, periods, aggregate)
+
+
+async def _measure_one(
+    url: str,
+    label: str,
+    customer: int,
+    metrics: Mapping[int, Metric],
+    periods: Sequence[tuple[datetime, datetime]],
+    aggregate: Any,
+) -> None:
+    request = UsageRequest(customer, tuple(sorted(metrics.items())), tuple(periods))
     engine = make_engine(url)
     sessions = make_session_factory(engine)
     timings = []
@@ -141,16 +168,14 @@ async def _measure(
         for _ in range(RUNS + 1):  # the first run warms the cache and is not counted
             async with sessions() as session:
                 started = time.perf_counter()
-                snapshots = await aggregate_usage(
-                    session, customer_id=customer, metrics=metrics, periods=periods
-                )
+                [snapshots] = await aggregate(session, [request])
                 timings.append(time.perf_counter() - started)
     finally:
         await engine.dispose()
     entries = sum(len(s.usage) for s in snapshots)
     total = sum(u.quantity for u in snapshots[0].usage if u.metric_key == "tokens")
     print(
-        f"  {label:<46} median {1000 * statistics.median(timings[1:]):7.1f} ms "
+        f"  {label:<56} median {1000 * statistics.median(timings[1:]):7.1f} ms "
         f"(min {1000 * min(timings[1:]):.1f}; {entries} usage entries; "
         f"tokens in period 1 = {total})"
     )

@@ -116,3 +116,23 @@ async def test_too_many_events_store_nothing(client: httpx.AsyncClient, database
     assert (body["accepted"], body["rejected"]) == (0, 10_001)
     assert [e["code"] for e in body["errors"]] == ["BATCH_TOO_LARGE"]
     assert await _stored(database) == 0
+
+
+async def test_bodies_orjson_refuses_are_read_as_before(
+    client: httpx.AsyncClient, database: Any
+) -> None:
+    # The body is read with orjson, falling back to the standard library for what orjson
+    # refuses and the standard library reads: an integer past 64 bits in properties.
+    big = b'"properties": {"tokens": 123456789012345678901234567890}'
+    event = (
+        b'{"eventId": "big", "customerId": "acme", "metricKey": "tokens", '
+        b'"timestamp": "2026-01-05T10:00:00Z", ' + big + b"}"
+    )
+    response = await client.post(
+        "/v1/usage/events",
+        content=b'{"events": [' + event + b"]}",
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["accepted"] == 1, response.text
+    assert await _stored(database) == 1

@@ -20,6 +20,7 @@ from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import Any
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -85,7 +86,58 @@ def event_from_json(raw: Any) -> UsageEvent:
     )
 
 
+def _plain_event(raw: Any) -> UsageEvent | None:
+    """`event_from_json` for an event whose fields all have their types (most of a batch),
+    with as little work as possible; None for anything else, which `event_from_json` then
+    reads again and refuses by field."""
+    if type(raw) is not dict:
+        return None
+    stamp = raw.get("timestamp")
+    event_id = raw.get("eventId")
+    customer_id = raw.get("customerId")
+    metric_key = raw.get("metricKey")
+    if (
+        type(stamp) is not str
+        or type(event_id) is not str
+        or type(customer_id) is not str
+        or type(metric_key) is not str
+    ):
+        return None
+    try:
+        timestamp = datetime.fromisoformat(stamp)
+        value = raw.get("value")
+        amount = None if value is None else parse_decimal(value)
+    except (ValueError, DecimalInputError):
+        return None
+    given = raw.get("dimensions")
+    dimensions: tuple[EventDimension, ...] | None = None
+    if given is not None:
+        if type(given) is not list:
+            return None
+        pairs = []
+        for item in given:
+            if type(item) is not dict:
+                return None
+            name, text = item.get("name"), item.get("value")
+            if type(name) is not str or type(text) is not str:
+                return None
+            pairs.append(EventDimension(name=name, value=text))
+        dimensions = tuple(pairs)
+    return UsageEvent(
+        event_id=event_id,
+        customer_id=customer_id,
+        metric_key=metric_key,
+        timestamp=timestamp,
+        value=amount,
+        properties=raw.get("properties"),
+        dimensions=dimensions,
+    )
+
+
 def _parsed(index: int, raw: Any) -> UsageEvent | EventProblem:
+    plain = _plain_event(raw)
+    if plain is not None:
+        return plain
     try:
         return event_from_json(raw)
     except _Refused as bad:
@@ -93,6 +145,15 @@ def _parsed(index: int, raw: Any) -> UsageEvent | EventProblem:
         return EventProblem(
             index=index, field=field, code=ErrorCode.INVALID_VALUE, message=str(bad)
         )
+
+
+def _loads(body: bytes) -> Any:
+    """The body as JSON: orjson (twice as fast), or the standard library for what orjson
+    refuses and it reads (integers past 64 bits, NaN), so both read the same documents."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return json.loads(body)
 
 
 def _as_json(result: IngestResult) -> dict[str, Any]:
@@ -155,7 +216,7 @@ def ingest_endpoint(database: Database) -> Endpoint:
             except DomainError as refused:
                 return _forbidden(refused)
             try:
-                body = json.loads(await request.body())
+                body = _loads(await request.body())
             except ValueError:
                 return _bad_request('the body must be JSON: {"events": [...]}')
             events = body.get("events") if isinstance(body, dict) else None

@@ -304,6 +304,74 @@ class _Batch:
         self.problems.append(found)
 
     def add(self, index: int, event: UsageEvent) -> None:
+        row = self._clean_row(event)
+        if row is None:
+            row = self._checked_row(index, event)
+            if row is None:
+                return
+        identity = (row["customer_id"], row["event_id"])
+        earlier = self._seen.get(identity)
+        if earlier is not None:
+            if _same_payload(earlier, row):
+                self.duplicates += 1
+            else:
+                self.rejected += 1
+                self.problems.append(_reused(index, row["event_id"], "earlier in this batch"))
+            return
+        self._seen[identity] = row
+        self.rows.append(row)
+        self.indexes.append(index)
+
+    def _clean_row(self, event: UsageEvent) -> dict[str, Any] | None:
+        """The row of an event that passes every check, found with as little work as
+        possible (most events of a batch are good); None when anything is off, and then
+        `_checked_row` runs every check again and names the problems."""
+        event_id = event.event_id
+        customer_id = self.customers.get(event.customer_id)  # found keys hold no NUL
+        metric = self.metrics.get(event.metric_key)
+        timestamp = event.timestamp
+        if (
+            customer_id is None
+            or metric is None
+            or not event_id
+            or len(event_id) > MAX_EVENT_ID_LENGTH
+            or NUL in event_id
+            or timestamp.utcoffset() is None
+        ):
+            return None
+        occurred_at = timestamp.astimezone(UTC)
+        if occurred_at > self.latest:
+            return None
+        properties = event.properties
+        if properties is None:
+            properties = {}
+        elif type(properties) is not dict or (
+            properties and _json_size(properties) > self.max_properties_bytes
+        ):
+            return None
+        try:
+            dimensions = _dimensions(event, metric, _unclean)
+            value, unique_value = _metered(event, metric, properties, _unclean)
+        except _Unclean:
+            return None
+        key = group_key(dimensions)
+        if len(key) > MAX_GROUP_KEY_LENGTH:
+            return None
+        return {
+            "customer_id": customer_id,
+            "metric_id": metric.id,
+            "event_id": event_id,
+            "occurred_at": occurred_at,
+            "value": value,
+            "unique_value": unique_value,
+            "group_key": key,
+            "dimensions": dimensions,
+            "properties": properties,
+            "ingested_at": self.now,
+        }
+
+    def _checked_row(self, index: int, event: UsageEvent) -> dict[str, Any] | None:
+        """Every check, each failure an EventProblem; the row when there are none."""
         problems: list[EventProblem] = []
 
         def fail(field: str, code: ErrorCode, message: str) -> None:
@@ -366,8 +434,8 @@ class _Batch:
         if problems or customer_id is None or metric is None or occurred_at is None:
             self.rejected += 1
             self.problems.extend(problems)
-            return
-        row = {
+            return None
+        return {
             "customer_id": customer_id,
             "metric_id": metric.id,
             "event_id": event.event_id,
@@ -379,18 +447,6 @@ class _Batch:
             "properties": properties,
             "ingested_at": self.now,
         }
-        identity = (customer_id, event.event_id)
-        earlier = self._seen.get(identity)
-        if earlier is not None:
-            if _same_payload(earlier, row):
-                self.duplicates += 1
-            else:
-                self.rejected += 1
-                self.problems.append(_reused(index, event.event_id, "earlier in this batch"))
-            return
-        self._seen[identity] = row
-        self.rows.append(row)
-        self.indexes.append(index)
 
     def compare_stored(
         self, positions: Sequence[int], stored: Mapping[tuple[int, str], StoredEvent]
@@ -424,6 +480,14 @@ class _Batch:
             )
             return None
         return occurred_at
+
+
+class _Unclean(Exception):
+    """An event the fast path leaves to the full checks."""
+
+
+def _unclean(field: str, code: ErrorCode, message: str) -> None:
+    raise _Unclean
 
 
 def _json_size(properties: Mapping[str, Any]) -> int:

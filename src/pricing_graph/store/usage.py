@@ -6,7 +6,16 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Integer, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 from pricing_graph.store import metadata as _metadata  # noqa: F401  (naming convention first)
@@ -42,3 +51,26 @@ class UsageEventRow(SQLModel, table=True):
     ingested_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False)
     )
+
+
+class UsageRollupRow(SQLModel, table=True):
+    """Per (customer, metric, hour, dimension group): what SUM, COUNT and MAX need, kept in
+    the transaction that stores the events (store/usage_rollup.py). `hour` is the UTC hour
+    the events happened in; `value_sum` and `value_max` are over the events' non-null
+    values (None when there are none); `event_count` counts every event."""
+
+    __tablename__ = "usage_rollup"
+
+    customer_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("customer.id", ondelete="CASCADE"), primary_key=True)
+    )
+    metric_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("billable_metric.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    hour: datetime = Field(sa_column=Column(UtcDateTime(), primary_key=True))
+    group_key: str = Field(sa_column=Column(String(500), primary_key=True))
+    event_count: int = Field(sa_column=Column(BigInteger, nullable=False))
+    value_sum: Decimal | None = Field(default=None, sa_type=ExactDecimal, nullable=True)
+    value_max: Decimal | None = Field(default=None, sa_type=ExactDecimal, nullable=True)

@@ -19,7 +19,6 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    DateTime,
     Integer,
     Numeric,
     Select,
@@ -47,6 +46,14 @@ from pricing_graph.store.catalog import MetricRow
 from pricing_graph.store.contracts import ContractRow, CustomerRow
 from pricing_graph.store.types import json_text
 from pricing_graph.store.usage import UsageEventRow
+from pricing_graph.store.usage_rollup import (
+    INSERT_WITH_ROLLUPS,
+    ROLLED_UP,
+    SQLITE_FUNCTIONS,
+    on_the_hour,
+    rollup_branch,
+    upsert_rollups_sqlite,
+)
 
 EVENTS = UsageEventRow.__table__  # type: ignore[attr-defined]
 CONTRACTS = ContractRow.__table__  # type: ignore[attr-defined]
@@ -130,11 +137,15 @@ def register_sqlite_aggregates(dbapi_connection: Any) -> None:
     if hasattr(driver, "create_aggregate"):  # plain sqlite3
         for name, implementation in SQLITE_AGGREGATES.items():
             driver.create_aggregate(name, 1, implementation)
+        for name, function in SQLITE_FUNCTIONS.items():  # the rollups' exact upsert
+            driver.create_function(name, 2, function, deterministic=True)
         return
     from sqlalchemy.util.concurrency import await_
 
     for name, implementation in SQLITE_AGGREGATES.items():
         await_(driver._execute(driver._conn.create_aggregate, name, 1, implementation))
+    for name, function in SQLITE_FUNCTIONS.items():
+        await_(driver._execute(driver._conn.create_function, name, 2, function, deterministic=True))
 
 
 def _decimal_of(value: Any) -> Decimal:
@@ -206,7 +217,9 @@ async def event_metrics_by_key(
 async def insert_events(
     session: AsyncSession, rows: Sequence[Mapping[str, Any]]
 ) -> set[tuple[int, str]]:
-    """Insert usage events, skipping any (customer_id, event_id) already stored.
+    """Insert usage events, skipping any (customer_id, event_id) already stored, and add
+    the inserted ones to their hourly rollups (store/usage_rollup.py) in the same
+    transaction.
 
     Returns the (customer_id, event_id) pairs actually inserted. Rows are written in key
     order, so two concurrent batches sharing event IDs lock them in the same order and
@@ -229,48 +242,32 @@ async def insert_events(
     for start in range(0, len(ordered), INSERT_CHUNK):
         chunk = ordered[start : start + INSERT_CHUNK]
         result = await connection.execute(statement, list(chunk))
-        inserted.update((customer_id, event_id) for customer_id, event_id in result.all())
+        stored = {(customer_id, event_id) for customer_id, event_id in result.all()}
+        rolled = []
+        for row in chunk:  # the first copy of a key is the one stored (in key order)
+            key = (row["customer_id"], row["event_id"])
+            if key in stored and key not in inserted:
+                inserted.add(key)
+                rolled.append({**row, "occurred_at": as_utc(row["occurred_at"])})
+        await upsert_rollups_sqlite(connection, rolled)
     return inserted
 
 
 # PostgreSQL: the whole batch as one array per column, one round trip and no per-row
-# parameter processing (several times faster than a multi-row VALUES for 1,000 events).
-_UNNEST_INSERT = text(
-    """
-    INSERT INTO usage_event (customer_id, metric_id, event_id, occurred_at, value,
-                             unique_value, group_key, dimensions, properties, ingested_at)
-    SELECT customer_id, metric_id, event_id, occurred_at, value::numeric, unique_value,
-           group_key, dimensions::json, properties::json, now()
-    FROM unnest(:customer_ids, :metric_ids, :event_ids, :occurred_ats, :amounts,
-                :unique_values, :group_keys, :dimensions, :properties)
-         AS e(customer_id, metric_id, event_id, occurred_at, value, unique_value,
-              group_key, dimensions, properties)
-    ORDER BY customer_id, event_id
-    ON CONFLICT (customer_id, event_id) DO NOTHING
-    RETURNING customer_id, event_id
-    """
-).bindparams(
-    bindparam("customer_ids", type_=ARRAY(Integer)),
-    bindparam("metric_ids", type_=ARRAY(Integer)),
-    bindparam("event_ids", type_=ARRAY(Text)),
-    bindparam("occurred_ats", type_=ARRAY(DateTime(timezone=True))),
-    bindparam("amounts", type_=ARRAY(Text)),
-    bindparam("unique_values", type_=ARRAY(Text)),
-    bindparam("group_keys", type_=ARRAY(Text)),
-    bindparam("dimensions", type_=ARRAY(Text)),
-    bindparam("properties", type_=ARRAY(Text)),
-)
-
-
+# parameter processing (several times faster than a multi-row VALUES for 1,000 events);
+# the same statement upserts the rollups of the rows it stored, and answers with the rows
+# it skipped (fewer rows back than the stored ones: usually none).
 async def _insert_events_postgresql(
     connection: AsyncConnection, rows: Sequence[Mapping[str, Any]]
 ) -> set[tuple[int, str]]:
+    customer_ids = [row["customer_id"] for row in rows]
+    event_ids = [row["event_id"] for row in rows]
     result = await connection.execute(
-        _UNNEST_INSERT,
+        INSERT_WITH_ROLLUPS,
         {
-            "customer_ids": [row["customer_id"] for row in rows],
+            "customer_ids": customer_ids,
             "metric_ids": [row["metric_id"] for row in rows],
-            "event_ids": [row["event_id"] for row in rows],
+            "event_ids": event_ids,
             "occurred_ats": [as_utc(row["occurred_at"]) for row in rows],
             "amounts": [
                 None if row.get("value") is None else format(row["value"], "f") for row in rows
@@ -281,7 +278,9 @@ async def _insert_events_postgresql(
             "properties": [json_text(row.get("properties") or {}) for row in rows],
         },
     )
-    return {(customer_id, event_id) for customer_id, event_id in result.all()}
+    # the statement returns the events it did not store: usually none
+    skipped = {(customer_id, event_id) for customer_id, event_id in result}
+    return {key for key in zip(customer_ids, event_ids, strict=True) if key not in skipped}
 
 
 @dataclass(frozen=True, slots=True)
@@ -422,7 +421,25 @@ async def aggregate_usage_many(
     session: AsyncSession, requests: Sequence[UsageRequest]
 ) -> list[list[UsageSnapshot]]:
     """`aggregate_usage` for many requests (say, 50 contracts on one page) in the same two
-    statements: the requests' branches joined by UNION ALL, each row tagged with its request."""
+    statements: the requests' branches joined by UNION ALL, each row tagged with its request.
+
+    SUM, COUNT and MAX come from the hourly rollups when every period bound is on the hour
+    (billing periods are whole UTC days); the other aggregations, the detail values and
+    periods with other bounds read the events."""
+    return await _aggregate_many(session, requests, rollups=True)
+
+
+async def aggregate_usage_many_from_events(
+    session: AsyncSession, requests: Sequence[UsageRequest]
+) -> list[list[UsageSnapshot]]:
+    """`aggregate_usage_many` reading every event, never the rollups: the reference the
+    rollups are checked against (tests, benchmarks)."""
+    return await _aggregate_many(session, requests, rollups=False)
+
+
+async def _aggregate_many(
+    session: AsyncSession, requests: Sequence[UsageRequest], *, rollups: bool
+) -> list[list[UsageSnapshot]]:
     bounds = [[(as_utc(start), as_utc(end)) for start, end in r.periods] for r in requests]
     snapshots: list[list[dict[tuple[int, str], Decimal]]] = [[{} for _ in b] for b in bounds]
     details: list[list[dict[tuple[int, str], list[Decimal]]]] = [
@@ -439,7 +456,7 @@ async def aggregate_usage_many(
         for metric_id, metric in request.metrics:
             by_aggregation[metric.aggregation].append(metric_id)
         for branch in _aggregate_branches(
-            by_aggregation, request.customer_id, periods, postgres=postgres
+            by_aggregation, request.customer_id, periods, postgres=postgres, rollups=rollups
         ):
             branches.append(_tagged(branch, index))
     if branches:
@@ -565,7 +582,7 @@ def _merged(bounds: Sequence[tuple[datetime, datetime]]) -> list[tuple[datetime,
     return merged
 
 
-_SCANNED_TOGETHER = (Aggregation.SUM, Aggregation.MAX, Aggregation.COUNT)
+_SCANNED_TOGETHER = ROLLED_UP
 
 
 def _aggregate_branches(
@@ -574,6 +591,7 @@ def _aggregate_branches(
     bounds: Sequence[tuple[datetime, datetime]],
     *,
     postgres: bool,
+    rollups: bool = True,
 ) -> list[Select[Any]]:
     """SELECTs of (metric_id, group_key, bucket, quantity), to be joined by UNION ALL.
 
@@ -583,7 +601,11 @@ def _aggregate_branches(
     """
     branches: list[Select[Any]] = []
     together = [mid for kind in _SCANNED_TOGETHER for mid in by_aggregation.get(kind, ())]
-    if together:
+    if together and rollups and on_the_hour(bounds):
+        branches.append(
+            rollup_branch(by_aggregation, customer_id, bounds, _merged(bounds), postgres=postgres)
+        )
+    elif together:
         events = _bucketed(together, customer_id, bounds)
         keys = (events.c.metric_id, events.c.group_key, events.c.bucket)
         kinds = [kind for kind in _SCANNED_TOGETHER if by_aggregation.get(kind)]

@@ -161,11 +161,14 @@ async def database(database_url: str, usage_url: str) -> AsyncIterator[Any]:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The "clickhouse" variant only where a module asks for it (USAGE_STORES = True)."""
+    """The "clickhouse" variant only where a module asks for it (USAGE_STORES = True) or a
+    test does (parametrize("database_url", [..., "clickhouse"], indirect=True))."""
     kept, dropped = [], []
     for item in items:
         callspec = getattr(item, "callspec", None)
-        wanted = getattr(getattr(item, "module", None), "USAGE_STORES", False)
+        wanted = getattr(getattr(item, "module", None), "USAGE_STORES", False) or any(
+            "database_url" in mark.args[0] for mark in item.iter_markers("parametrize")
+        )
         if callspec is not None and callspec.params.get("database_url") == "clickhouse":
             (kept if wanted else dropped).append(item)
         else:

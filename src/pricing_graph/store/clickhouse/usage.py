@@ -112,7 +112,7 @@ class ClickHouseUsageStore:
 
     def refusal(self, value: Decimal | None, occurred_at: datetime) -> tuple[str, str] | None:
         if value is not None:
-            whole, _, fraction = format(abs(value), "f").partition(".")
+            whole, _, fraction = format(value.copy_abs(), "f").partition(".")
             if len(fraction) > SCALE or len(whole.lstrip("0")) > INTEGER_DIGITS:
                 return (
                     "value",

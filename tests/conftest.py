@@ -195,8 +195,8 @@ def clickhouse_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
         if IN_CI:
             pytest.fail(f"{message}; CI=true requires it", pytrace=False)
         pytest.skip(message)
-    with running_server(tmp_path_factory.mktemp("clickhouse")) as url:
-        yield url.replace("http://", "clickhouse://")
+    with running_server(tmp_path_factory.mktemp("clickhouse")) as server:
+        yield server.clickhouse_url
 
 
 def _clickhouse_http(server: str, statement: str) -> None:

@@ -9,6 +9,7 @@ Debian's package (18.16) installs /usr/sbin/clickhouse-server; newer releases pu
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import socket
@@ -18,6 +19,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 _CONFIG = """<?xml version="1.0"?>
@@ -80,10 +82,26 @@ def _ready(url: str) -> bool:
         return False
 
 
+@dataclass(frozen=True)
+class Server:
+    url: str  # http://127.0.0.1:port
+    pid: int
+
+    @property
+    def clickhouse_url(self) -> str:
+        """clickhouse://127.0.0.1:port (add /database for PRICING_GRAPH_USAGE_URL)."""
+        return self.url.replace("http://", "clickhouse://")
+
+    def cpu_seconds(self) -> float:
+        """CPU time the server has used so far (user + system, all its threads)."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def running_server(root: Path, *, timeout: float = 60.0) -> Iterator[str]:
-    """Start a server with its data under `root`; yield its HTTP URL (http://127.0.0.1:port);
-    stop it (and only it) afterwards."""
+def running_server(root: Path, *, timeout: float = 60.0) -> Iterator[Server]:
+    """Start a server with its data under `root`; yield it; stop it (and only it)
+    afterwards."""
     command = server_command()
     if command is None:
         raise FileNotFoundError("no clickhouse-server binary on this machine")
@@ -114,7 +132,7 @@ def running_server(root: Path, *, timeout: float = 60.0) -> Iterator[str]:
                     tail += errors.read_text(errors="replace")[-2000:]
                 raise RuntimeError(f"clickhouse-server did not start: {tail}")
             time.sleep(0.1)
-        yield url
+        yield Server(url, process.pid)
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -129,8 +147,8 @@ def main() -> None:
     root = Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/pricing-graph-clickhouse")
     stop = {signal.SIGTERM, signal.SIGINT}
     signal.pthread_sigmask(signal.SIG_BLOCK, stop)  # delivered to sigwait, not the default
-    with running_server(root.resolve()) as url:
-        print(url.replace("http://", "clickhouse://"), flush=True)
+    with running_server(root.resolve()) as server:
+        print(server.clickhouse_url, flush=True)
         signal.sigwait(stop)
 
 

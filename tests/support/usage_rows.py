@@ -14,6 +14,7 @@ from sqlmodel import col, select
 from pricing_graph.api.context import Database
 from pricing_graph.store.clickhouse.usage import ClickHouseUsageStore, from_micros
 from pricing_graph.store.usage import UsageEventRow
+from pricing_graph.store.usage_repo import group_from_key
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ async def stored_rows(database: Database) -> list[StoredRow]:
     if isinstance(store, ClickHouseUsageStore):
         rows = await store.client.rows(
             "SELECT customer_id, event_id, metric_id, occurred_us, value_text, unique_value, "
-            f"group_key, dimensions, properties FROM {store.db}.usage_event FINAL "
+            f"group_key, properties FROM {store.db}.usage_event FINAL "
             "ORDER BY event_id, customer_id"
         )
         return [
@@ -47,8 +48,8 @@ async def stored_rows(database: Database) -> list[StoredRow]:
                 Decimal(row[4]) if row[4] else None,
                 row[5] or None,
                 row[6],
+                dict(group_from_key(row[6])),  # the SQL row's dimensions, from their group
                 orjson.loads(row[7]),
-                orjson.loads(row[8]),
             )
             for row in rows
         ]

@@ -29,16 +29,19 @@ _EVENT_COLUMNS = """
     event_id String,
     metric_id Int64,
     occurred_us Int64,
-    value Decimal128(12),
     value_text String,
-    scale UInt8,
     unique_value String,
     group_key String,
-    dimensions String,
     properties String,
     ingested_us Int64,
     position UInt32
 """
+# The views derive the Decimal and its scale from the exact text ('' when the event has no
+# value), so a batch travels as text once and ClickHouse, not Python, converts it.
+_VALUE = "toDecimal128(if(value_text = '', '0', value_text), 12)"
+_SCALE = (
+    "toUInt8(if(position(value_text, '.') = 0, 0, length(value_text) - position(value_text, '.')))"
+)
 
 STATEMENTS = (
     "CREATE TABLE IF NOT EXISTS {db}.usage_event ({columns}) "
@@ -60,12 +63,13 @@ STATEMENTS = (
     "ORDER BY (customer_id, metric_id, hour, group_key)",
     "CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.usage_event_by_time_mv "
     "TO {db}.usage_event_by_time AS SELECT customer_id, metric_id, occurred_us, group_key, "
-    "value, value_text, scale, unique_value, ingested_us, position FROM {db}.usage_event",
+    f"{_VALUE} AS value, value_text, {_SCALE} AS scale, unique_value, ingested_us, position "
+    "FROM {db}.usage_event",
     "CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.usage_hourly_mv TO {db}.usage_hourly AS "
     "SELECT customer_id, metric_id, "
     "toDateTime(intDiv(occurred_us, 3600000000) * 3600) AS hour, group_key, "
-    "sumState(value) AS total, maxState(value) AS top, "
-    "argMaxState(scale, value) AS top_scale, maxState(scale) AS max_scale, "
+    f"sumState({_VALUE}) AS total, maxState({_VALUE}) AS top, "
+    f"argMaxState({_SCALE}, {_VALUE}) AS top_scale, maxState({_SCALE}) AS max_scale, "
     "countState() AS events "
     "FROM {db}.usage_event GROUP BY customer_id, metric_id, hour, group_key",
 )

@@ -29,7 +29,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from pricing_graph.rating.models import Aggregation, Metric
 from pricing_graph.rating.usage import MetricUsage, UsageSnapshot
-from pricing_graph.store.clickhouse.client import ClickHouseClient, ClickHouseUrl, quote
+from pricing_graph.store.clickhouse.client import ESCAPES, ClickHouseClient, ClickHouseUrl
 from pricing_graph.store.clickhouse.schema import INTEGER_DIGITS, SCALE, create_schema
 from pricing_graph.store.types import json_text
 from pricing_graph.store.usage_repo import StoredEvent, UsageRequest, as_utc, group_from_key
@@ -47,12 +47,9 @@ _INSERT_COLUMNS = (
     "event_id",
     "metric_id",
     "occurred_us",
-    "value",
     "value_text",
-    "scale",
     "unique_value",
     "group_key",
-    "dimensions",
     "properties",
     "ingested_us",
     "position",
@@ -60,8 +57,8 @@ _INSERT_COLUMNS = (
 
 
 def micros(moment: datetime) -> int:
-    """Microseconds since the epoch, exactly."""
-    return (as_utc(moment) - EPOCH) // MICROSECOND
+    """Microseconds since the epoch, exactly (a naive datetime is taken to be UTC)."""
+    return ((moment if moment.tzinfo else as_utc(moment)) - EPOCH) // MICROSECOND
 
 
 def from_micros(value: int) -> datetime:
@@ -131,40 +128,42 @@ class ClickHouseUsageStore:
         if not rows:
             return set()
         await self.prepare()
+        keys = [(int(r["customer_id"]), str(r["event_id"])) for r in rows]
+        order = sorted(range(len(rows)), key=keys.__getitem__)
+        ordered = [rows[i] for i in order]
         async with self._lock:
-            present = await self._present({(r["customer_id"], r["event_id"]) for r in rows})
-            fresh = sorted(
-                (r for r in rows if (r["customer_id"], r["event_id"]) not in present),
-                key=lambda r: (r["customer_id"], r["event_id"]),
-            )
-            if not fresh:
-                return set()
             # A clock that never repeats or goes back in this process: ties on occurred_at
             # go to the later batch, then to the later position, as ids do in SQL.
-            self._clock = max(time.time_ns() // 1000, self._clock + 1)
-            await self.client.insert(
-                f"{self.db}.usage_event",
-                _INSERT_COLUMNS,
-                (_event_fields(row, self._clock, position) for position, row in enumerate(fresh)),
-            )
-        return {(r["customer_id"], r["event_id"]) for r in fresh}
-
-    async def _present(self, keys: Collection[tuple[int, str]]) -> set[tuple[int, str]]:
-        found = await self._stored_rows(keys, "customer_id, event_id")
-        return {(int(customer_id), event_id) for customer_id, event_id in found}
+            self._clock = clock = max(time.time_ns() // 1000, self._clock + 1)
+            # The lookup runs on the server while this process writes the lines (a thread:
+            # the usual batch is all new, so they are the lines sent).
+            lookup = asyncio.ensure_future(self._stored_rows(keys, "customer_id, event_id"))
+            try:
+                body = await asyncio.to_thread(_event_lines, ordered, clock)
+            finally:
+                found = await lookup
+            fresh = set(keys)
+            if found:
+                fresh -= {(int(customer_id), event_id) for customer_id, event_id in found}
+                body = _event_lines(
+                    [r for i, r in zip(order, ordered, strict=True) if keys[i] in fresh], clock
+                )
+            if fresh:
+                await self.client.insert_text(f"{self.db}.usage_event", _INSERT_COLUMNS, body)
+        return fresh
 
     async def _stored_rows(
         self, keys: Collection[tuple[int, str]], columns: str
     ) -> list[list[str]]:
-        customers = sorted({customer_id for customer_id, _ in keys})
-        event_ids = sorted({event_id for _, event_id in keys})
-        rows = await self.client.rows(
+        """The stored events with these keys: the keys go as external data, the lookup is
+        by the table's primary key (customer_id, event_id)."""
+        return await self.client.rows_with(
             f"SELECT {columns} FROM {self.db}.usage_event "
-            f"WHERE customer_id IN ({', '.join(map(str, customers))}) "
-            f"AND event_id IN ({', '.join(map(quote, event_ids))})"
+            "WHERE (customer_id, event_id) IN (SELECT customer_id, event_id FROM batch_keys)",
+            "batch_keys",
+            "customer_id Int64, event_id String",
+            "".join(f"{customer}\t{event_id.translate(ESCAPES)}\n" for customer, event_id in keys),
         )
-        # Both IN lists together may pair a customer with another's event ID: keep the asked.
-        return [row for row in rows if (int(row[0]), row[1]) in keys]
 
     async def stored_events(
         self, session: AsyncSession, keys: Collection[tuple[int, str]]
@@ -364,21 +363,19 @@ def _snapshots(
     return result
 
 
-def _event_fields(row: Mapping[str, Any], clock: int, position: int) -> tuple[Any, ...]:
+def _event_lines(rows: Sequence[Mapping[str, Any]], clock: int) -> str:
+    return "".join(_event_line(row, clock, position) for position, row in enumerate(rows))
+
+
+def _event_line(row: Mapping[str, Any], clock: int, position: int) -> str:
+    """One TabSeparated line of usage_event; numbers and decimal text need no escaping."""
     value: Decimal | None = row.get("value")
-    text = "" if value is None else format(value, "f")
+    properties = json_text(row.get("properties") or {})
     return (
-        row["customer_id"],
-        row["event_id"],
-        row["metric_id"],
-        micros(row["occurred_at"]),
-        text or "0",
-        text,
-        0 if value is None else _scale(value),
-        row.get("unique_value") or "",
-        row.get("group_key", ""),
-        json_text(row.get("dimensions") or {}),
-        json_text(row.get("properties") or {}),
-        clock,
-        position,
+        f"{int(row['customer_id'])}\t{row['event_id'].translate(ESCAPES)}\t"
+        f"{int(row['metric_id'])}\t{micros(row['occurred_at'])}\t"
+        f"{'' if value is None else format(value, 'f')}\t"
+        f"{(row.get('unique_value') or '').translate(ESCAPES)}\t"
+        f"{row.get('group_key', '').translate(ESCAPES)}\t{properties.translate(ESCAPES)}\t"
+        f"{clock}\t{position}\n"
     )

@@ -147,7 +147,7 @@ def pg_databases(pg_user: str, pg_template: str) -> Iterator[_PgDatabases]:
 
 @contextmanager
 def _fresh_database(request: pytest.FixtureRequest, directory: Path) -> Iterator[str]:
-    if request.param == "sqlite":
+    if request.param in ("sqlite", "clickhouse"):  # clickhouse: the catalog on SQLite
         path = directory / f"test-{uuid.uuid4().hex[:8]}.db"
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite+aiosqlite:///{path}"
@@ -170,7 +170,7 @@ def pg_database_url(pg_user: str, pg_databases: _PgDatabases) -> Iterator[str]:
         pg_databases.give_back(name)
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", "postgres", "clickhouse"])  # clickhouse: USAGE_STORES only
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A freshly migrated, empty database of each backend, dropped after the test."""
     with _fresh_database(request, tmp_path) as url:
@@ -187,10 +187,92 @@ def module_database_url(
 
 
 @pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Any]:
+async def database(database_url: str, usage_url: str) -> AsyncIterator[Any]:
     from pricing_graph.api.context import Database
+    from pricing_graph.settings import Settings
     from pricing_graph.store.engine import make_engine, make_session_factory
+    from pricing_graph.store.usage_store import connect_usage_store
 
     engine = make_engine(database_url)
-    yield Database(engine=engine, sessions=make_session_factory(engine))
+    usage = connect_usage_store(usage_url)
+    await usage.prepare()
+    settings = Settings(database_url=database_url, usage_url=usage_url)
+    yield Database(
+        engine=engine, sessions=make_session_factory(engine), settings=settings, usage=usage
+    )
     await engine.dispose()
+    await usage.close()
+
+
+# --------------------------------------------------------------------------- ClickHouse
+# A test module with `USAGE_STORES = True` runs each test that takes `database_url` (and is
+# not parametrized on it otherwise) three ways: SQLite, PostgreSQL, and "clickhouse" (the
+# catalog on SQLite, the usage events in a ClickHouse database of the test's own, dropped
+# afterwards). The server: PRICING_GRAPH_TEST_CLICKHOUSE_URL (clickhouse://host:port), else
+# one started per session (per xdist worker) from the installed clickhouse-server, else the
+# ClickHouse tests skip with the reason (fail under CI=true).
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The "clickhouse" variant only where a module asks for it (USAGE_STORES = True) or a
+    test does (parametrize("database_url", [..., "clickhouse"], indirect=True))."""
+    kept, dropped = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        wanted = getattr(getattr(item, "module", None), "USAGE_STORES", False) or any(
+            "database_url" in mark.args[0] for mark in item.iter_markers("parametrize")
+        )
+        if callspec is not None and callspec.params.get("database_url") == "clickhouse":
+            (kept if wanted else dropped).append(item)
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+@pytest.fixture(scope="session")
+def clickhouse_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """clickhouse://host:port of a server the tests may create databases on."""
+    given = os.environ.get("PRICING_GRAPH_TEST_CLICKHOUSE_URL", "").strip()
+    if given:
+        yield given.rstrip("/")
+        return
+    from tests.support.clickhouse_server import running_server, server_command
+
+    if server_command() is None:
+        message = (
+            "no ClickHouse: set PRICING_GRAPH_TEST_CLICKHOUSE_URL=clickhouse://host:port or "
+            "install Debian's clickhouse-server (apt-get install clickhouse-server)"
+        )
+        if IN_CI:
+            pytest.fail(f"{message}; CI=true requires it", pytrace=False)
+        pytest.skip(message)
+    with running_server(tmp_path_factory.mktemp("clickhouse")) as server:
+        yield server.clickhouse_url
+
+
+def _clickhouse_http(server: str, statement: str) -> None:
+    import httpx
+
+    from pricing_graph.store.clickhouse.client import ClickHouseUrl
+
+    base = ClickHouseUrl.parse(f"{server}/default")
+    auth = (base.user, base.password or "") if base.user else None
+    response = httpx.post(base.base_url, content=statement.encode(), auth=auth, timeout=30)
+    response.raise_for_status()
+
+
+@pytest.fixture
+def usage_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """ "" (usage in the catalog's database), or the ClickHouse database of this test."""
+    callspec = getattr(request.node, "callspec", None)
+    if callspec is None or callspec.params.get("database_url") != "clickhouse":
+        yield ""
+        return
+    server = request.getfixturevalue("clickhouse_server")
+    name = f"pricing_graph_test_{uuid.uuid4().hex[:12]}"
+    try:
+        yield f"{server}/{name}"
+    finally:
+        _clickhouse_http(server, f"DROP DATABASE IF EXISTS {name}")

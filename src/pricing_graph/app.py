@@ -64,6 +64,7 @@ from pricing_graph.services.unit_of_work import UnitOfWork
 from pricing_graph.settings import Settings
 from pricing_graph.store.catalog_version import current_catalog_version, version_engine
 from pricing_graph.store.engine import is_statement_timeout, make_engine, make_session_factory
+from pricing_graph.store.usage_store import connect_usage_store
 from pricing_graph.web import graphiql_html
 from pricing_graph.web import routes as web_routes
 
@@ -398,7 +399,12 @@ def unauthenticated() -> Response:
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     engine = make_engine(settings.database_url, statement_timeout_ms=settings.statement_timeout_ms)
-    database = Database(engine=engine, sessions=make_session_factory(engine), settings=settings)
+    database = Database(
+        engine=engine,
+        sessions=make_session_factory(engine),
+        settings=settings,
+        usage=connect_usage_store(settings.usage_url),
+    )
 
     async def healthz(_request: Request) -> Response:
         try:
@@ -416,6 +422,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         yield
         await engine.dispose()  # also the catalog version's engine
+        await database.usage.close()
 
     graphql = PricingGraphQL(database)
     metrics = ops.Metrics(engine)

@@ -331,10 +331,34 @@ def _migrate(args: argparse.Namespace, settings: Settings) -> int:
             print(f"migrated {url}: already at the head, {head}")
         else:
             print(f"migrated {url}: {before or 'none'} -> {head} (head)")
-        return 0
+        return _prepare_usage_store(command, settings)
     except (SQLAlchemyError, OSError, CommandError) as failed:
         print(f"{command}: cannot migrate {url} ({_reason(failed)})", file=sys.stderr)
         return 1
+
+
+def _prepare_usage_store(command: str, settings: Settings) -> int:
+    """PRICING_GRAPH_USAGE_URL=clickhouse://...: its tables and views (idempotent)."""
+    if not settings.usage_url:
+        return 0
+    from pricing_graph.store.clickhouse.client import ClickHouseError
+    from pricing_graph.store.usage_store import connect_usage_store
+
+    async def prepare() -> None:
+        store = connect_usage_store(settings.usage_url)
+        try:
+            await store.prepare()
+        finally:
+            await store.close()
+
+    url = settings.masked_usage_url
+    try:
+        asyncio.run(prepare())
+    except ClickHouseError as failed:
+        print(f"{command}: cannot prepare the usage store {url} ({failed})", file=sys.stderr)
+        return 1
+    print(f"usage store {url}: tables and views ready")
+    return 0
 
 
 def _current_revision(settings: Settings) -> str | None:

@@ -62,6 +62,9 @@ class Settings:
     persisted_queries_max: int = 1000
     trusted_documents_dir: str = "frontend-contract"
     trusted_documents_only: bool = False
+    # Usage events in ClickHouse (clickhouse://user:password@host:8123/database); "" keeps
+    # them in the database above (docs/usage.md, docs/scaling.md).
+    usage_url: str = ""
 
     @property
     def production(self) -> bool:
@@ -71,6 +74,11 @@ class Settings:
     def masked_database_url(self) -> str:
         """The database URL fit to print or log: its password replaced by ***."""
         return mask_url(self.database_url)
+
+    @property
+    def masked_usage_url(self) -> str:
+        """The usage store's URL fit to print or log: its password replaced by ***."""
+        return mask_url(self.usage_url)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -113,6 +121,7 @@ class Settings:
                 "PRICING_GRAPH_TRUSTED_DOCUMENTS_DIR", "frontend-contract"
             ).strip(),
             trusted_documents_only=read.boolean("TRUSTED_DOCUMENTS_ONLY", False),
+            usage_url=read.usage_url("USAGE_URL"),
         )
 
 
@@ -195,6 +204,23 @@ class _Reader:
                     origin,
                 )
         return origins
+
+    def usage_url(self, name: str) -> str:
+        """ "" or clickhouse://[user[:password]@]host[:port]/database (clickhouses://: TLS)."""
+        text = self._raw(name)
+        if text is None:
+            return ""
+        from pricing_graph.store.clickhouse.client import ClickHouseUrl
+
+        try:
+            ClickHouseUrl.parse(text)
+        except ValueError as wrong:
+            raise self._refuse(
+                name,
+                f"clickhouse://[user[:password]@]host[:port]/database ({wrong})",
+                mask_url(text),
+            ) from None
+        return text
 
 
 _BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}

@@ -18,9 +18,9 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func
-from sqlmodel import col, select
+from sqlmodel import select
 from tests.support.graphql import StatementCounter, execute
+from tests.support.usage_rows import stored_count, stored_rows
 
 from pricing_graph.api.context import Context, Database
 from pricing_graph.api.schema import schema
@@ -32,7 +32,9 @@ from pricing_graph.services.errors import DomainError
 from pricing_graph.services.unit_of_work import UnitOfWork
 from pricing_graph.settings import Settings
 from pricing_graph.store.contracts import CustomerRow
-from pricing_graph.store.usage import UsageEventRow
+
+# Every test runs on each usage store: SQLite, PostgreSQL, ClickHouse (tests/conftest.py).
+USAGE_STORES = True
 
 PARTNER_A = "acme-reseller"  # owns acme-corp and mega-enterprise in the demo
 PARTNER_B = "other-reseller"  # owns other-co (added here)
@@ -121,12 +123,14 @@ def usage_event(event_id: str, customer: str = "acme-corp", **changes: Any) -> d
 async def stored_ids(database: Database) -> set[tuple[str, str]]:
     """(customer external ID, event ID) of the events stored by these tests (not the demo's)."""
     async with database.sessions() as session:
-        rows = await session.exec(
-            select(CustomerRow.external_id, UsageEventRow.event_id)
-            .join(CustomerRow, col(CustomerRow.id) == col(UsageEventRow.customer_id))
-            .where(col(UsageEventRow.event_id).like("t-%"))
+        customers = dict(
+            (await session.exec(select(CustomerRow.id, CustomerRow.external_id))).all()
         )
-        return {(customer, event_id) for customer, event_id in rows}
+    return {
+        (customers[row.customer_id], row.event_id)
+        for row in await stored_rows(database)
+        if row.event_id.startswith("t-")
+    }
 
 
 def counts(payload: dict[str, Any]) -> tuple[int, int, int]:
@@ -282,10 +286,8 @@ async def test_a_reused_event_id_is_refused_not_counted_as_a_duplicate(
         (index, f"events.{index}.eventId", "EVENT_ID_REUSED") for index in range(3, 8)
     ]
     assert "another payload" in payload["errors"][0]["message"]
-    async with database.sessions() as session:
-        row = (
-            await session.exec(select(UsageEventRow).where(UsageEventRow.event_id == "t-1"))
-        ).one()
+    [row] = [row for row in await stored_rows(database) if row.event_id == "t-1"]
+    assert row.value is not None
     assert (format(row.value, "f"), row.properties) == ("1000", {"note": "first", "n": 1.5})
 
 
@@ -298,14 +300,16 @@ async def test_replays_cost_one_more_statement_only_when_they_conflict(
         payload = await ingest_as(database, callers.admin.actor, events)
     assert counts(payload) == (300, 0, 0)
     # customers, metrics, the INSERT, contracts (unbilled), the audit event: no comparison
-    # (SQLite: one more, the hourly rollups' upsert; PostgreSQL does it in the INSERT)
+    # (SQLite: one more, the hourly rollups' upsert; PostgreSQL does it in the INSERT; on
+    # ClickHouse the INSERT is two: the event IDs' lookup, then the INSERT, and a view rolls up)
     sqlite = database.engine.dialect.name == "sqlite"
-    assert fresh.count == 5 + sqlite, fresh.statements
+    assert fresh.count == (6 if fresh.clickhouse else 5 + sqlite), fresh.statements
     changed = [*events[:150], *({**e, "value": "2"} for e in events[150:])]
     with StatementCounter(database) as replay:
         payload = await ingest_as(database, callers.admin.actor, changed)
     assert counts(payload) == (0, 150, 150)
-    # customers, metrics, the INSERT, and one statement reading the 300 stored events
+    # customers, metrics, the INSERT, and one statement reading the 300 stored events (on
+    # ClickHouse: the lookup finds all 300, so no INSERT)
     assert replay.count == 4, replay.statements
     assert {e["code"] for e in payload["errors"]} == {"EVENT_ID_REUSED"}
 
@@ -315,12 +319,12 @@ async def test_replays_cost_one_more_statement_only_when_they_conflict(
 
 @pytest.fixture
 async def bulk(
-    database: Database, database_url: str
+    database: Database, database_url: str, usage_url: str
 ) -> AsyncIterator[tuple[httpx.AsyncClient, Callers]]:
     callers = await seed(database)
     # Two keys of PRICING_GRAPH_API_KEYS: one with no role, one partner naming no partner.
     env_keys = {"env-no-role": frozenset[str](), "env-partner": frozenset({"partner"})}
-    app = create_app(Settings(database_url=database_url, api_keys=env_keys))
+    app = create_app(Settings(database_url=database_url, api_keys=env_keys, usage_url=usage_url))
     transport = httpx.ASGITransport(app=app)
     async with (
         app.router.lifespan_context(app),
@@ -538,7 +542,5 @@ async def test_the_demo_usage_is_untouched(database: Database) -> None:
     """Sanity: the demo's own events are stored by the seeder (an admin), so the rows these
     tests count are only their own."""
     await seed(database)
-    async with database.sessions() as session:
-        total = (await session.exec(select(func.count()).select_from(UsageEventRow))).one()
-    assert total > 0
+    assert await stored_count(database) > 0
     assert await stored_ids(database) == set()

@@ -7,8 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func
-from sqlmodel import select
+from tests.support.usage_rows import stored_count
 
 from pricing_graph.app import create_app
 from pricing_graph.services import keys
@@ -17,11 +16,15 @@ from pricing_graph.services.unit_of_work import UnitOfWork
 from pricing_graph.settings import Settings
 from pricing_graph.store.catalog import MetricRow
 from pricing_graph.store.contracts import CustomerRow
-from pricing_graph.store.usage import UsageEventRow
+
+# Every test runs on each usage store: SQLite, PostgreSQL, ClickHouse (tests/conftest.py).
+USAGE_STORES = True
 
 
 @pytest.fixture
-async def client(database: Any, database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+async def client(
+    database: Any, database_url: str, usage_url: str
+) -> AsyncIterator[httpx.AsyncClient]:
     async with database.sessions() as session, session.begin():
         session.add(CustomerRow(external_id="acme", name="Acme"))
         session.add(
@@ -37,7 +40,7 @@ async def client(database: Any, database_url: str) -> AsyncIterator[httpx.AsyncC
     uow = UnitOfWork(database)
     _, secret = await keys.create_key(uow, Role.ADMIN, name="ingest tests")
     await uow.close()
-    app = create_app(Settings(database_url=database_url))
+    app = create_app(Settings(database_url=database_url, usage_url=usage_url))
     transport = httpx.ASGITransport(app=app)
     async with (
         app.router.lifespan_context(app),
@@ -64,9 +67,7 @@ def _event(event_id: str, **changes: Any) -> dict[str, Any]:
 
 
 async def _stored(database: Any) -> int:
-    async with database.sessions() as session:
-        count: int = (await session.exec(select(func.count()).select_from(UsageEventRow))).one()
-        return count
+    return await stored_count(database)
 
 
 async def test_good_duplicate_and_bad_events(client: httpx.AsyncClient, database: Any) -> None:

@@ -9,6 +9,9 @@ from tests.support.graphql import execute, execute_raw
 
 from pricing_graph.demo.seed import seed_database
 
+# Every test runs on each usage store: SQLite, PostgreSQL, ClickHouse (tests/conftest.py).
+USAGE_STORES = True
+
 PRO_PLAN = '{ plan(key: "pro-plan") { id } }'
 
 CREATE_CUSTOMER = """

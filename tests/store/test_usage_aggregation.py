@@ -19,7 +19,10 @@ from pricing_graph.rating.models import Aggregation, Metric
 from pricing_graph.rating.usage import MetricUsage, UsageSnapshot
 from pricing_graph.store.catalog import MetricRow
 from pricing_graph.store.contracts import CustomerRow
-from pricing_graph.store.usage_repo import aggregate_usage, group_key, insert_events
+from pricing_graph.store.usage_repo import UsageRequest, group_key
+
+# Every test runs on each usage store: SQLite, PostgreSQL, ClickHouse (tests/conftest.py).
+USAGE_STORES = True
 
 JAN = datetime(2024, 1, 1, tzinfo=UTC)
 FEB = datetime(2024, 2, 1, tzinfo=UTC)
@@ -101,7 +104,7 @@ class World:
 
     async def insert(self, rows: Sequence[dict[str, Any]]) -> None:
         async with self.database.sessions() as session, session.begin():
-            inserted = await insert_events(session, rows)
+            inserted = await self.database.usage.insert_events(session, rows)
         assert len(inserted) == len(rows)
 
     async def aggregate(
@@ -117,14 +120,15 @@ class World:
             for metric_id, metric in self.metrics.items()
             if metrics is None or metric.key in metrics
         }
+        request = UsageRequest(
+            self.customers[customer],
+            tuple(sorted(wanted.items())),
+            tuple(periods),
+            frozenset(self.metric_ids[key] for key in detail),
+        )
         async with self.database.sessions() as session:
-            return await aggregate_usage(
-                session,
-                customer_id=self.customers[customer],
-                metrics=wanted,
-                periods=periods,
-                detail_metric_ids=[self.metric_ids[key] for key in detail],
-            )
+            [snapshots] = await self.database.usage.aggregate_usage_many(session, [request])
+            return snapshots
 
 
 def quantities(snapshot: UsageSnapshot) -> dict[tuple[str, tuple[tuple[str, str], ...]], str]:

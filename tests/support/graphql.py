@@ -33,17 +33,25 @@ class StatementCounter:
     def __init__(self, database: Database) -> None:
         self.engine = database.engine.sync_engine
         self.statements: list[str] = []
+        # A ClickHouse usage store's statements count too (its client counts them).
+        self._clickhouse = getattr(database.usage, "client", None)
+        self._clickhouse_before = 0
+        self.clickhouse = 0
 
     def _count(self, *args: Any) -> None:
         self.statements.append(args[2])
 
     def __enter__(self) -> StatementCounter:
         event.listen(self.engine, "before_cursor_execute", self._count)
+        if self._clickhouse is not None:
+            self._clickhouse_before = self._clickhouse.queries
         return self
 
     def __exit__(self, *exc: object) -> None:
         event.remove(self.engine, "before_cursor_execute", self._count)
+        if self._clickhouse is not None:
+            self.clickhouse = self._clickhouse.queries - self._clickhouse_before
 
     @property
     def count(self) -> int:
-        return len(self.statements)
+        return len(self.statements) + self.clickhouse

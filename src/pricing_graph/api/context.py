@@ -32,7 +32,7 @@ class Context:
         return self._loaders
 
     def _new_loaders(self) -> Loaders:
-        return Loaders(self.uow.read, self.uow.reader, self.database.plans)
+        return Loaders(self.uow.read, self.uow.reader, self.database.plans, self.database.usage)
 
     async def close(self) -> None:
         await self.uow.close()

@@ -52,7 +52,7 @@ from pricing_graph.store.catalog_queries import domain_plans_by_ids
 from pricing_graph.store.catalog_repo import LoadedPlan
 from pricing_graph.store.contracts import CustomerRow
 from pricing_graph.store.contracts_repo import ContractRecord, load_records, to_terms
-from pricing_graph.store.usage_repo import UsageRequest, aggregate_usage_many
+from pricing_graph.store.usage_repo import UsageRequest
 
 DETAIL_MODELS = (models.PricingModel.PERCENTAGE, models.PricingModel.DYNAMIC)
 MAX_UPCOMING = 24
@@ -97,7 +97,7 @@ class StoreReads:
 
     async def usage(self, request: UsageRequest) -> list[UsageSnapshot]:
         async with self._uow.reader() as session:
-            return (await aggregate_usage_many(session, [request]))[0]
+            return (await self._uow.database.usage.aggregate_usage_many(session, [request]))[0]
 
     async def usage_limits(self, plan_id: int) -> Sequence[UsageLimitRow]:
         [limits] = await children_by_parent_ids(

@@ -22,6 +22,7 @@ from pricing_graph.services.errors import DomainError, ErrorCode, Problem
 from pricing_graph.settings import Settings
 from pricing_graph.store.engine import make_engine, make_session_factory
 from pricing_graph.store.plan_cache import PlanCache
+from pricing_graph.store.usage_store import SqlUsageStore, UsageStore, connect_usage_store
 
 ResultT = TypeVar("ResultT")
 Work = Callable[[AsyncSession], Awaitable[ResultT]]
@@ -35,14 +36,22 @@ class Database:
     # Published plan versions never change, so their domain values are kept per database
     # for the life of the process.
     plans: PlanCache = field(default_factory=PlanCache)
+    # Usage events: in this database, or in ClickHouse (PRICING_GRAPH_USAGE_URL).
+    usage: UsageStore = field(default_factory=SqlUsageStore)
 
     @classmethod
     def connect(cls, settings: Settings, **engine_options: Any) -> Database:
         engine = make_engine(settings.database_url, **engine_options)
-        return cls(engine=engine, sessions=make_session_factory(engine), settings=settings)
+        return cls(
+            engine=engine,
+            sessions=make_session_factory(engine),
+            settings=settings,
+            usage=connect_usage_store(settings.usage_url),
+        )
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        await self.usage.close()
 
 
 DUPLICATE = Problem(

@@ -42,10 +42,9 @@ from pricing_graph.store.usage_repo import (
     customer_ids_by_external_id,
     event_metrics_by_key,
     group_key,
-    insert_events,
-    stored_events,
     unbilled_count,
 )
+from pricing_graph.store.usage_store import UsageStore
 
 MAX_EVENTS_PER_CALL = 10_000
 MAX_EVENT_ID_LENGTH = 200
@@ -159,6 +158,8 @@ async def ingest_events(
     now = datetime.now(UTC)
     latest = now + timedelta(seconds=uow.settings.usage_max_future_seconds)
 
+    store = uow.database.usage
+
     async def work(session: AsyncSession) -> IngestResult:
         given = [item for item in events if isinstance(item, UsageEvent)]
         batch = _Batch(
@@ -168,13 +169,14 @@ async def ingest_events(
             latest=latest,
             # The setting, once settings.py has it; the default until then.
             max_properties_bytes=uow.settings.usage_max_properties_bytes,
+            store=store,
         )
         for index, item in enumerate(events):
             if isinstance(item, UsageEvent):
                 batch.add(index, item)
             else:
                 batch.refuse(item)
-        inserted = await insert_events(session, batch.rows)
+        inserted = await store.insert_events(session, batch.rows)
         conflicted = [
             position
             for position, row in enumerate(batch.rows)
@@ -183,7 +185,7 @@ async def ingest_events(
         if conflicted:
             batch.compare_stored(
                 conflicted,
-                await stored_events(
+                await store.stored_events(
                     session,
                     {(batch.rows[p]["customer_id"], batch.rows[p]["event_id"]) for p in conflicted},
                 ),
@@ -285,8 +287,10 @@ class _Batch:
         now: datetime,
         latest: datetime,
         max_properties_bytes: int = MAX_PROPERTIES_BYTES,
+        store: UsageStore | None = None,
     ) -> None:
         self.max_properties_bytes = max_properties_bytes
+        self.store = store
         self.customers = customers
         self.metrics = metrics
         self.now = now
@@ -431,6 +435,14 @@ class _Batch:
                 f"dimension names and values together exceed {MAX_GROUP_KEY_LENGTH} characters",
             )
 
+        if not problems and occurred_at is not None and self.store is not None:
+            # What the usage store cannot keep exactly (ClickHouse: Decimal128(12)).
+            limit = self.store.refusal(value, occurred_at)
+            if limit is not None:
+                field, message = limit
+                if field == "value" and event.value is None and metric is not None:
+                    field = f"properties.{metric.event_property}"
+                fail(field, ErrorCode.INVALID_VALUE, message)
         if problems or customer_id is None or metric is None or occurred_at is None:
             self.rejected += 1
             self.problems.extend(problems)

@@ -28,6 +28,7 @@ from pricing_graph.api.loaders.contracts import (
 )
 from pricing_graph.api.loaders.quotes import RevisionsByQuoteIdLoader
 from pricing_graph.api.loaders.usage import SessionOpener, UsageByRequestLoader
+from pricing_graph.store.usage_store import SqlUsageStore, UsageStore
 
 
 @dataclass
@@ -35,6 +36,7 @@ class Loaders:
     read: Reader
     reader: SessionOpener
     plan_cache: PlanCache
+    usage_store: UsageStore = field(default_factory=SqlUsageStore)
     product_by_id: ProductByIdLoader = field(init=False)
     plan_by_id: PlanByIdLoader = field(init=False)
     metric_by_id: MetricByIdLoader = field(init=False)
@@ -67,7 +69,7 @@ class Loaders:
         self.tiers_by_rate_id = TiersByRateIdLoader(self.read)
         self.usage_limits_by_plan_id = UsageLimitsByPlanIdLoader(self.read)
         self.domain_plan_by_id = DomainPlanByIdLoader(self.read, self.plan_cache)
-        self.usage_by_request = UsageByRequestLoader(self.reader)
+        self.usage_by_request = UsageByRequestLoader(self.reader, self.usage_store)
         self.revisions_by_quote_id = RevisionsByQuoteIdLoader(self.read)
         self.customer_by_id = CustomerByIdLoader(self.read)
         self.contracts_by_customer_id = ContractsByCustomerIdLoader(self.read)

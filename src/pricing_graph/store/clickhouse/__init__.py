@@ -1,0 +1,1 @@
+"""Usage events in ClickHouse (PRICING_GRAPH_USAGE_URL=clickhouse://...)."""

@@ -74,6 +74,9 @@ class InvoiceLine(NamedTuple):
     tiers: tuple[TierLine, ...] = ()
     group: Group = ()
     in_advance: bool = False
+    #: When the line is invoiced, if not at the usual time (`rating.timing`): a mid-period
+    #: seat or plan change, a prepaid commitment starting inside the period.
+    issued_on: date | None = None
 
 
 USAGE = LineKind.USAGE
@@ -487,6 +490,7 @@ def rate_period(
                     amount,
                     c.currency,
                     in_advance=True,
+                    issued_on=pp_start if pp_start != period.start else None,
                 )
             )
     total = ZERO.quantize(q_cur) if c.is_custom else due_in_unit

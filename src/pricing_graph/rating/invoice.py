@@ -245,9 +245,13 @@ def rate_period(
     state: BillingState | None,
     field: str = "usage",
     by_metric: dict[str, list[MetricUsage]] | None = None,
+    within: tuple[date, date] | None = None,
 ) -> InvoicePreview:
-    """The body of `preview_invoice` (the caller enters `RATING_CONTEXT`)."""
+    """The body of `preview_invoice` (the caller enters `RATING_CONTEXT`). `within`
+    rates only those days of the period (a plan change inside it: `rating.proration`)."""
     period = c.calendar.period(index)
+    if within is not None:
+        period = replace(period, start=max(period.start, within[0]), end=min(period.end, within[1]))
     if state is None:
         if index > 0 and _needs_state(c, period):
             raise MissingBillingState(
@@ -340,6 +344,11 @@ def rate_period(
                 in_advance=fp.timing is ChargeTiming.IN_ADVANCE,
             )
         )
+
+    if c.terms.adjustments:
+        from .seats import seat_lines  # seats builds InvoiceLines: imported late
+
+        lines.extend(seat_lines(c, ramp_index, ramp, period))
 
     by_key: dict[str, Decimal] = {}
     if ramp.composites_pct or ramp.composites_min:

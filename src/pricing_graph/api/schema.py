@@ -13,6 +13,7 @@ from pricing_graph.api.catalog.mutations import CatalogMutation
 from pricing_graph.api.catalog.queries import CatalogQuery
 from pricing_graph.api.catalog.types import CATALOG_TYPES
 from pricing_graph.api.contracts.mutations import ContractMutation
+from pricing_graph.api.contracts.plan_changes import PlanChangeMutation, PlanChangeQuery
 from pricing_graph.api.contracts.queries import ContractQuery
 from pricing_graph.api.errors import PublicErrors
 from pricing_graph.api.limits import RequestLimits
@@ -29,7 +30,14 @@ from pricing_graph.api.usage.mutations import UsageMutation
     "with their invoices, quotes and plan comparisons, saved quotes, the audit log."
 )
 class Query(
-    NodeQuery, CatalogQuery, ContractQuery, RatingQuery, QuoteQuery, SavedQuoteQuery, AuditQuery
+    NodeQuery,
+    CatalogQuery,
+    ContractQuery,
+    RatingQuery,
+    QuoteQuery,
+    SavedQuoteQuery,
+    AuditQuery,
+    PlanChangeQuery,
 ):
     pass
 
@@ -38,7 +46,9 @@ class Query(
     description="Writes: each runs in one transaction and returns its object and `errors` "
     "(ingestUsage: counts and per-event errors); a refused write changes nothing."
 )
-class Mutation(CatalogMutation, ContractMutation, UsageMutation, SavedQuoteMutation):
+class Mutation(
+    CatalogMutation, ContractMutation, UsageMutation, SavedQuoteMutation, PlanChangeMutation
+):
     pass
 
 

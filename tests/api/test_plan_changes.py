@@ -13,9 +13,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.support.graphql import execute
+from tests.support.graphql import execute, execute_raw
 
 from pricing_graph.demo.seed import seed_database
+from pricing_graph.services import plan_changes
+from pricing_graph.services.actor import ROLE_SCOPES, Actor, Role
+from pricing_graph.services.errors import DomainError
+from pricing_graph.services.unit_of_work import UnitOfWork
 
 ERRORS = "errors { field code message }"
 CREATE_PRODUCT = f"""
@@ -154,9 +158,11 @@ async def _setup(database: Any) -> dict[str, str]:
     return ids
 
 
-async def _contract(database: Any, external_id: str, plan_id: str) -> str:
+async def _contract(database: Any, external_id: str, plan_id: str, owner: str | None = None) -> str:
     customer = await _ok(
-        database, CREATE_CUSTOMER, input={"externalId": external_id, "name": external_id}
+        database,
+        CREATE_CUSTOMER,
+        input={"externalId": external_id, "name": external_id, "partnerOwner": owner},
     )
     created = await _ok(
         database,
@@ -366,3 +372,89 @@ async def test_seed_001_enterprise_is_invoiced_on_the_signing_date(database: Any
             "parts": [{"periodIndex": 0, "inAdvance": False, "total": "0.00"}],
         },
     ]
+
+
+async def test_refusals_name_the_input_field(database: Any) -> None:
+    ids = await _setup(database)
+    contract = await _contract(database, "acme", ids["basic"])
+    other = await _ok(database, CREATE_PRODUCT, input={"key": "other", "name": "Other"})
+    foreign = await _ok(
+        database, CREATE_PLAN, input=_plan(other["product"]["id"], "foreign", "1.00", "1", "1")
+    )
+    await _ok(database, PUBLISH, id=foreign["plan"]["id"])
+
+    async def refused(**change: Any) -> list[tuple[str, str]]:
+        given = {"contractId": contract, "expectedRevision": 1, **change}
+        errors = (await execute(database, CHANGE, input=given))["changeContractPlan"]["errors"]
+        return [(e["field"], e["code"]) for e in errors]
+
+    assert await refused(planId=ids["basic"], effectiveDate="2026-04-10") == [
+        ("input.planId", "INVALID_VALUE")  # already on it
+    ]
+    assert await refused(planId=foreign["plan"]["id"], effectiveDate="2026-04-10") == [
+        ("input.planId", "INVALID_VALUE")  # another product's plan
+    ]
+    assert await refused(planId=ids["pro"], effectiveDate="2026-03-31") == [
+        ("input.effectiveDate", "INVALID_DATES")  # before the contract
+    ]
+    assert await refused(planId=ids["pro"], effectiveDate="2026-04-01") == [
+        ("input.effectiveDate", "INVALID_DATES")  # not after the last change (the signing)
+    ]
+    preview = await execute_raw(
+        database,
+        PREVIEW,
+        input={"contractId": contract, "planId": ids["basic"], "effectiveDate": "2026-04-10"},
+    )
+    assert preview.data is None  # refused: the field's error, no data
+    assert [(e.extensions["field"], e.extensions["code"]) for e in preview.errors] == [
+        ("input.planId", "INVALID_VALUE")
+    ]
+
+
+async def test_a_partner_changes_only_its_own_customers_contracts(database: Any) -> None:
+    ids = await _setup(database)
+    own = await _contract(database, "mine", ids["basic"], owner="partner-a")
+    theirs = await _contract(database, "theirs", ids["basic"], owner="partner-b")
+    partner = Actor(
+        role=Role.PARTNER, scopes=ROLE_SCOPES[Role.PARTNER], partner="partner-a", caller="t"
+    )
+    uow = UnitOfWork(database)
+    try:
+        question = plan_changes.ContractChangeQuestion(own, ids["pro"], _date("2026-04-10"))
+        preview = await plan_changes.preview_contract_change(uow, partner, question)
+        assert preview.due_on_change == _decimal("70.00")  # -70 - 175 + 140 + 175
+        for contract, expected in ((theirs, "NOT_FOUND"), (own, None)):
+            change = plan_changes.ChangeContractPlan(
+                contract, ids["pro"], _date("2026-04-10"), expected_revision=1
+            )
+            try:
+                await plan_changes.change_contract_plan(uow, partner, change)
+                code = None
+            except DomainError as refusal:
+                code = refusal.problems[0].code.value
+            assert code == expected
+        try:
+            await plan_changes.preview_contract_change(
+                uow,
+                partner,
+                plan_changes.ContractChangeQuestion(theirs, ids["pro"], _date("2026-04-10")),
+            )
+            raise AssertionError("another partner's contract was previewed")
+        except DomainError as refusal:
+            assert [(p.field, p.code.value) for p in refusal.problems] == [
+                ("input.contractId", "NOT_FOUND")
+            ]
+    finally:
+        await uow.close()
+
+
+def _date(text: str) -> Any:
+    from datetime import date
+
+    return date.fromisoformat(text)
+
+
+def _decimal(text: str) -> Any:
+    from decimal import Decimal
+
+    return Decimal(text)

@@ -41,6 +41,7 @@ CHECKOUT = CONTRACT / "checkout"
 PARTNER = CONTRACT / "partner"
 FOLDERS = (CHECKOUT, PARTNER)
 PLACEHOLDER = "@contract:"
+PLAN_PLACEHOLDER = "@plan:"  # the published version of a demo plan, by key
 CONSUMERS = {CHECKOUT: Role.SALES, PARTNER: Role.PARTNER}  # whose demo key each folder uses
 
 CONTRACT_IDS = """
@@ -94,9 +95,19 @@ async def _contract_id(database: Any, reference: str) -> str:
     return contract_id
 
 
+async def _plan_id(database: Any, key: str) -> str:
+    data = await execute(
+        database, "query($key: String!) { plans(key: $key) { nodes { id status } } }", key=key
+    )
+    [plan_id] = [n["id"] for n in data["plans"]["nodes"] if n["status"] == "PUBLISHED"]
+    return str(plan_id)
+
+
 async def _variables(database: Any, given: Any) -> Any:
     if isinstance(given, str) and given.startswith(PLACEHOLDER):
         return await _contract_id(database, given.removeprefix(PLACEHOLDER))
+    if isinstance(given, str) and given.startswith(PLAN_PLACEHOLDER):
+        return await _plan_id(database, given.removeprefix(PLAN_PLACEHOLDER))
     if isinstance(given, dict):
         return {key: await _variables(database, value) for key, value in given.items()}
     if isinstance(given, list):
@@ -139,11 +150,13 @@ def test_the_checkout_and_partner_operations_are_in_the_contract() -> None:
         "frontend-contract/checkout/CheckoutPlans.graphql",
         "frontend-contract/checkout/InvoicePreview.graphql",
         "frontend-contract/checkout/EstimateCost.graphql",
+        "frontend-contract/checkout/PreviewUpgrade.graphql",
+        "frontend-contract/checkout/ConfirmUpgrade.graphql",
         "frontend-contract/partner/PartnerCustomers.graphql",
         "frontend-contract/partner/IngestUsage.graphql",
         "frontend-contract/partner/ContractInvoices.graphql",
     } <= names
-    assert [p.name.split(".")[0] for p in MUTATION_CASES] == ["IngestUsage"]
+    assert [p.name.split(".")[0] for p in MUTATION_CASES] == ["ConfirmUpgrade", "IngestUsage"]
 
 
 @pytest.mark.parametrize("folder", FOLDERS, ids=lambda folder: folder.name)
@@ -181,7 +194,7 @@ async def test_query_operations_return_the_expected_json(database: Any) -> None:
         case, data = await _run_case(database, path)
         actual[_name(path)] = data
         expected[_name(path)] = case["data"]
-    assert len(actual) == 20
+    assert len(actual) == 21
     assert actual == expected
 
 

@@ -175,6 +175,22 @@ CASES: dict[str, Case] = {
             "expectedRevision": 1,
         },
     ),
+    "changeContractPlan": _m(
+        "changeContractPlan",
+        "ChangeContractPlanInput",
+        lambda ids: {
+            "contractId": BOGUS["Contract"],
+            "planId": ids.plan,
+            "effectiveDate": "2030-01-01",
+            "expectedRevision": 1,
+        },
+    ),
+    "previewContractChange": Case(
+        "query($i: ContractChangeInput!) { previewContractChange(input: $i) { difference } }",
+        lambda ids: {
+            "i": {"contractId": ids.contract, "planId": ids.plan, "effectiveDate": "2026-02-01"}
+        },
+    ),
     "ingestUsage": Case(
         "mutation($e: [UsageEventInput!]!) { ingestUsage(events: $e) { errors { field code } } }",
         lambda _: {

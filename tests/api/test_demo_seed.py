@@ -30,35 +30,37 @@ EXPECTED_ROWS = {
     "price_rate": 25,
     # storage: 2 tiers in each db-standard ramp, 2 in db-volume
     "price_tier": 6,
-    # demo/customers.py (seed 001): Startup Inc, Acme Corp, Mega Enterprise
-    "customer": 3,
-    # three on pro-plan, Acme's enterprise contract on llm-enterprise
-    "contract": 4,
+    # demo/customers.py (seed 001): Startup Inc, Acme Corp, Mega Enterprise; Dev Studio
+    "customer": 4,
+    # three on pro-plan, Acme's enterprise contract on llm-enterprise, Dev Studio's on
+    # llm-developer
+    "contract": 5,
     # each contract's signed plan version and its settings row (Acme's net 45; none for the
     # others, still one row each)
-    "contract_plan": 4,
-    "contract_settings": 4,
+    "contract_plan": 5,
+    "contract_settings": 5,
     # Acme gpt-4; Mega gpt-4 and gpt-3.5; Acme enterprise 50% off three usage prices
     "contract_adjustment": 6,
     "contract_credit_grant": 0,
     # Acme's $100,000 prepaid commitment for $125,000 of credits
     "contract_commitment": 1,
     # one CREATE revision per contract
-    "contract_amendment": 4,
+    "contract_amendment": 5,
     # idempotency keys of the four createContract calls (customers are found by external ID)
-    "idempotency_key": 4,
+    "idempotency_key": 5,
     # model units: (4 + 5) in January + (2 + 2) in February per pro-plan customer = 39;
-    # Acme's tokens: 3 metrics x 10 months (January to October) = 30
-    "usage_event": 69,
+    # Acme's tokens: 3 metrics x 10 months (January to October) = 30;
+    # Dev Studio's March tokens (issue 12's checkout upgrade): 2 days x 2 metrics = 4
+    "usage_event": 73,
 }
 
 FIRST_RUN = (
-    "demo catalog: 4 products, 11 metrics, 9 plans; demo customers: 3 customers, 4 contracts, "
-    "69 usage events (created 100, already present 0)"
+    "demo catalog: 4 products, 11 metrics, 9 plans; demo customers: 4 customers, 5 contracts, "
+    "73 usage events (created 106, already present 0)"
 )
 SECOND_RUN = (
-    "demo catalog: 4 products, 11 metrics, 9 plans; demo customers: 3 customers, 4 contracts, "
-    "69 usage events (created 0, already present 100)"
+    "demo catalog: 4 products, 11 metrics, 9 plans; demo customers: 4 customers, 5 contracts, "
+    "73 usage events (created 0, already present 106)"
 )
 
 DEMO_PLANS = {
@@ -92,9 +94,9 @@ async def test_seeding_twice_creates_each_thing_once(database: Any) -> None:
     assert str(first) == FIRST_RUN
     assert (first.metrics.created, first.products.created, first.plans.created) == (11, 4, 9)
     assert (first.customers.created, first.contracts.created, first.usage_events.created) == (
-        3,
         4,
-        69,
+        5,
+        73,
     )
     assert await _row_counts(database) == EXPECTED_ROWS
 
@@ -102,9 +104,9 @@ async def test_seeding_twice_creates_each_thing_once(database: Any) -> None:
     assert str(second) == SECOND_RUN
     assert (second.metrics.present, second.products.present, second.plans.present) == (11, 4, 9)
     assert (second.customers.present, second.contracts.present, second.usage_events.present) == (
-        3,
         4,
-        69,
+        5,
+        73,
     )
     assert second.created == 0
     assert await _row_counts(database) == EXPECTED_ROWS
@@ -124,7 +126,7 @@ async def test_the_demo_customers_reproduce_seed_001(database: Any) -> None:
     prepaid commitment."""
     await seed_database(database)
     data = (await execute(database, DEMO_CUSTOMERS))["customers"]
-    assert data["totalCount"] == 3
+    assert data["totalCount"] == 4
     summary = {
         (customer["externalId"], customer["name"], customer["partnerOwner"]): [
             (
@@ -173,6 +175,9 @@ async def test_the_demo_customers_reproduce_seed_001(database: Any) -> None:
         ("startup-inc", "Startup Inc", None): [
             ("pro-plan", "2026-01-01", None, "MONTHLY", None, january("40000.00")),
         ],
+        ("dev-studio", "Dev Studio", None): [
+            ("llm-developer", "2026-01-01", None, "MONTHLY", None, january("0.00")),
+        ],
     }
 
 
@@ -201,8 +206,8 @@ async def test_a_customer_that_exists_is_kept_and_given_its_contracts(database: 
     assert created["createCustomer"]["errors"] == []
 
     summary = await seed_database(database)
-    assert (summary.customers.created, summary.customers.present) == (2, 1)
-    assert (summary.contracts.created, summary.usage_events.created) == (4, 69)
+    assert (summary.customers.created, summary.customers.present) == (3, 1)
+    assert (summary.contracts.created, summary.usage_events.created) == (5, 73)
     assert summary.plans.present == 9
     acme = await execute(
         database,
@@ -222,6 +227,7 @@ async def test_a_customer_that_exists_is_kept_and_given_its_contracts(database: 
     assert [tuple(row) for row in keys] == [
         ("createContract", "demo:acme-corp:llm-enterprise:2026-01-01"),
         ("createContract", "demo:acme-corp:pro-plan:2026-01-01"),
+        ("createContract", "demo:dev-studio:llm-developer:2026-01-01"),
         ("createContract", "demo:mega-enterprise:pro-plan:2026-01-01"),
         ("createContract", "demo:startup-inc:pro-plan:2026-01-01"),
     ]
@@ -260,8 +266,8 @@ async def test_a_leftover_draft_is_published_not_duplicated(database: Any) -> No
 
     summary = await seed_database(database)
     assert str(summary) == (
-        "demo catalog: 4 products, 11 metrics, 9 plans; demo customers: 3 customers, "
-        "4 contracts, 69 usage events (created 88, already present 12)"
+        "demo catalog: 4 products, 11 metrics, 9 plans; demo customers: 4 customers, "
+        "5 contracts, 73 usage events (created 94, already present 12)"
     )
     assert (summary.metrics.present, summary.products.present, summary.plans.created) == (11, 1, 9)
     assert await _row_counts(database) == EXPECTED_ROWS

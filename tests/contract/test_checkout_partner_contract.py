@@ -150,11 +150,13 @@ def test_the_checkout_and_partner_operations_are_in_the_contract() -> None:
         "frontend-contract/checkout/InvoicePreview.graphql",
         "frontend-contract/checkout/EstimateCost.graphql",
         "frontend-contract/checkout/ApplyPromotionCode.graphql",
+        "frontend-contract/checkout/PreviewUpgrade.graphql",
+        "frontend-contract/checkout/ConfirmUpgrade.graphql",
         "frontend-contract/partner/PartnerCustomers.graphql",
         "frontend-contract/partner/IngestUsage.graphql",
         "frontend-contract/partner/ContractInvoices.graphql",
     } <= names
-    assert [p.name.split(".")[0] for p in MUTATION_CASES] == ["IngestUsage"]
+    assert [p.name.split(".")[0] for p in MUTATION_CASES] == ["ConfirmUpgrade", "IngestUsage"]
 
 
 @pytest.mark.parametrize("folder", FOLDERS, ids=lambda folder: folder.name)
@@ -192,7 +194,7 @@ async def test_query_operations_return_the_expected_json(database: Any) -> None:
         case, data = await _run_case(database, path)
         actual[_name(path)] = data
         expected[_name(path)] = case["data"]
-    assert len(actual) == 22
+    assert len(actual) == 23
     assert actual == expected
 
 

@@ -13,6 +13,7 @@ from pricing_graph.api.catalog.mutations import CatalogMutation
 from pricing_graph.api.catalog.queries import CatalogQuery
 from pricing_graph.api.catalog.types import CATALOG_TYPES
 from pricing_graph.api.contracts.mutations import ContractMutation
+from pricing_graph.api.contracts.plan_changes import PlanChangeMutation, PlanChangeQuery
 from pricing_graph.api.contracts.queries import ContractQuery
 from pricing_graph.api.discounts.mutations import DiscountMutation
 from pricing_graph.api.discounts.queries import DiscountQuery
@@ -39,6 +40,7 @@ class Query(
     SavedQuoteQuery,
     AuditQuery,
     DiscountQuery,
+    PlanChangeQuery,
 ):
     pass
 
@@ -48,7 +50,12 @@ class Query(
     "(ingestUsage: counts and per-event errors); a refused write changes nothing."
 )
 class Mutation(
-    CatalogMutation, ContractMutation, UsageMutation, SavedQuoteMutation, DiscountMutation
+    CatalogMutation,
+    ContractMutation,
+    UsageMutation,
+    SavedQuoteMutation,
+    DiscountMutation,
+    PlanChangeMutation,
 ):
     pass
 

@@ -38,8 +38,15 @@ Seed 001 ("Enterprise billing patterns", `/shared/seeds/001_*.txt`):
   prepaid commitment, on Q1's invoice), then $0.00, $0.00, $0.00, and the $15,000.00 left
   expires unused on 2027-01-01 (breakage on Q4's invoice).
 
+Issue 12's checkout upgrade: Dev Studio, signed directly on the `llm-developer` plan monthly
+from 2026-01-01, uses 10M input + 2M output tokens on 2026-03-05 and 20M + 4M on 2026-03-20
+(March on Developer: 29,990 x $0.002 + 6,000 x $0.006 = $95.98, the first 10K input tokens
+free). Upgrading it to `llm-enterprise` on 2026-03-10 prorates the $2,000.00 platform fee
+over the 22 of 31 days left ($1,419.35, invoiced that day) and prices the tokens after the
+change at the Enterprise rates (frontend-contract/checkout/PreviewUpgrade, ConfirmUpgrade).
+
 Partners: Acme Corp and Mega Enterprise were brought by the reseller `acme-reseller`
-(`customers(partnerOwner: "acme-reseller")`); Startup Inc signed directly.
+(`customers(partnerOwner: "acme-reseller")`); Startup Inc and Dev Studio signed directly.
 
 Event IDs are `demo-<customer>-<metric>[-<model>]-<date>-<n>`, so a re-run is deduplicated by
 ingestion (one event per (customer, event ID), for ever).
@@ -182,6 +189,23 @@ ACME_ENTERPRISE = DemoContract(
     },
 )
 
+# Dev Studio's March tokens on the Developer plan (issue 12's checkout upgrade): before
+# and after March 10, the day the checkout's PreviewUpgrade / ConfirmUpgrade cases move it
+# to Enterprise. (day, input tokens, output tokens)
+DEV_STUDIO_TOKENS: tuple[tuple[str, str, str], ...] = (
+    ("2026-03-05", "10000000", "2000000"),
+    ("2026-03-20", "20000000", "4000000"),
+)
+
+
+def _dev_studio_usage() -> tuple[Json, ...]:
+    events = []
+    for day, input_tokens, output_tokens in DEV_STUDIO_TOKENS:
+        events.append(_event("dev-studio", "input_tokens", day, input_tokens))
+        events.append(_event("dev-studio", "output_tokens", day, output_tokens))
+    return tuple(events)
+
+
 CUSTOMERS: tuple[DemoCustomer, ...] = (
     DemoCustomer(
         {"externalId": "startup-inc", "name": "Startup Inc"},
@@ -197,5 +221,10 @@ CUSTOMERS: tuple[DemoCustomer, ...] = (
         {"externalId": "mega-enterprise", "name": "Mega Enterprise", "partnerOwner": PARTNER},
         (_pro_plan(_model_override("gpt-4", "0.015"), _model_override("gpt-3.5", "0.001")),),
         _model_units("mega-enterprise"),
+    ),
+    DemoCustomer(
+        {"externalId": "dev-studio", "name": "Dev Studio"},
+        (DemoContract("llm-developer", {"startDate": START}),),
+        _dev_studio_usage(),
     ),
 )

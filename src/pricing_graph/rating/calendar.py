@@ -23,6 +23,11 @@ INTERVAL_MONTHS: dict[BillingInterval, int] = {
     BillingInterval.ANNUAL: 12,
 }
 BIWEEKLY_DAYS = 14
+#: Intervals counted in days from the contract start (WEEKLY anchors as BIWEEKLY).
+DAY_INTERVAL_DAYS: dict[BillingInterval, int] = {
+    BillingInterval.WEEKLY: 7,
+    BillingInterval.BIWEEKLY: BIWEEKLY_DAYS,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,19 +78,19 @@ class BillingCalendar:
     anchor: BillingAnchor
 
     def __post_init__(self) -> None:
-        if self.interval is BillingInterval.BIWEEKLY and (
-            self.anchor is BillingAnchor.FIRST_OF_MONTH
-        ):
+        days = DAY_INTERVAL_DAYS.get(self.interval)
+        if days is not None and self.anchor is BillingAnchor.FIRST_OF_MONTH:
             raise InvalidPlan(
                 "billing_anchor",
-                "FIRST_OF_MONTH needs a month-based interval; BIWEEKLY periods run 14 days "
-                "from the contract start (use CONTRACT_START)",
+                f"FIRST_OF_MONTH needs a month-based interval; {self.interval.value} periods "
+                f"run {days} days from the contract start (use CONTRACT_START)",
             )
 
     def _nominal(self, index: int) -> tuple[date, date]:
-        if self.interval is BillingInterval.BIWEEKLY:
-            s = self.start + timedelta(days=BIWEEKLY_DAYS * index)
-            return s, s + timedelta(days=BIWEEKLY_DAYS)
+        days = DAY_INTERVAL_DAYS.get(self.interval)
+        if days is not None:
+            s = self.start + timedelta(days=days * index)
+            return s, s + timedelta(days=days)
         k = INTERVAL_MONTHS[self.interval]
         if self.anchor is BillingAnchor.CONTRACT_START:
             day = self.start.day
@@ -131,8 +136,9 @@ class BillingCalendar:
         """The index of the period containing `day` (which must be on or after the start)."""
         if day < self.start:
             raise PeriodOutOfRange("date", f"{day.isoformat()} is before the contract start")
-        if self.interval is BillingInterval.BIWEEKLY:
-            return (day - self.start).days // BIWEEKLY_DAYS
+        days = DAY_INTERVAL_DAYS.get(self.interval)
+        if days is not None:
+            return (day - self.start).days // days
         k = INTERVAL_MONTHS[self.interval]
         guess = max(0, ((day.year - self.start.year) * 12 + day.month - self.start.month) // k)
         while guess > 0 and self._nominal(guess)[0] > day:

@@ -76,6 +76,9 @@ class InvoiceLine(NamedTuple):
     tiers: tuple[TierLine, ...] = ()
     group: Group = ()
     in_advance: bool = False
+    #: When the line is invoiced, if not at the usual time (`rating.timing`): a mid-period
+    #: seat or plan change, a prepaid commitment starting inside the period.
+    issued_on: date | None = None
 
 
 USAGE = LineKind.USAGE
@@ -248,9 +251,13 @@ def rate_period(
     state: BillingState | None,
     field: str = "usage",
     by_metric: dict[str, list[MetricUsage]] | None = None,
+    within: tuple[date, date] | None = None,
 ) -> InvoicePreview:
-    """The body of `preview_invoice` (the caller enters `RATING_CONTEXT`)."""
+    """The body of `preview_invoice` (the caller enters `RATING_CONTEXT`). `within`
+    rates only those days of the period (a plan change inside it: `rating.proration`)."""
     period = c.calendar.period(index)
+    if within is not None:
+        period = replace(period, start=max(period.start, within[0]), end=min(period.end, within[1]))
     if state is None:
         if index > 0 and _needs_state(c, period):
             raise MissingBillingState(
@@ -343,6 +350,11 @@ def rate_period(
                 in_advance=fp.timing is ChargeTiming.IN_ADVANCE,
             )
         )
+
+    if c.terms.adjustments:
+        from .seats import seat_lines  # seats builds InvoiceLines: imported late
+
+        lines.extend(seat_lines(c, ramp_index, ramp, period))
 
     by_key: dict[str, Decimal] = {}
     if ramp.composites_pct or ramp.composites_min:
@@ -505,6 +517,7 @@ def rate_period(
                     amount,
                     c.currency,
                     in_advance=True,
+                    issued_on=pp_start if pp_start != period.start else None,
                 )
             )
     total = ZERO.quantize(q_cur) if c.is_custom else due_in_unit

@@ -16,6 +16,7 @@ ONE = Decimal(1)
 
 class BillingInterval(str, Enum):
     BIWEEKLY = "BIWEEKLY"
+    WEEKLY = "WEEKLY"
     MONTHLY = "MONTHLY"
     QUARTERLY = "QUARTERLY"
     SEMIANNUAL = "SEMIANNUAL"

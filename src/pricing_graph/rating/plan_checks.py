@@ -47,7 +47,7 @@ class Problem:
 
 
 #: Intervals counted in days from the contract start, which cannot follow the calendar.
-DAY_INTERVALS = frozenset({BillingInterval.BIWEEKLY})
+DAY_INTERVALS = frozenset({BillingInterval.BIWEEKLY, BillingInterval.WEEKLY})
 
 
 def check_plan(plan: Plan) -> tuple[Problem, ...]:

@@ -74,6 +74,9 @@ POLICY: dict[str, tuple[Rule, Rule, Rule, Rule]] = {
     "amendContract": (DENY, DENY, DENY, ALL),
     "endContract": (DENY, DENY, DENY, ALL),
     "moveContractToPlanVersion": (DENY, DENY, DENY, ALL),
+    # plan changes (issue 12): a partner's checkout upgrades its own customers
+    "changeContractPlan": (DENY, OWN, ALL, ALL),
+    "previewContractChange": (DENY, OWN, ALL, ALL),
     # usage
     "ingestUsage": (DENY, OWN, DENY, ALL),
     "POST /v1/usage/events": (DENY, OWN, DENY, ALL),

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
+from itertools import pairwise
 from typing import Protocol
 
 from pricing_graph.rating import (
@@ -35,9 +36,12 @@ from pricing_graph.rating import (
     UsageSnapshot,
     models,
     preview_invoice,
+    timing,
 )
 from pricing_graph.rating.calendar import BillingCalendar, Period
 from pricing_graph.rating.models import ZERO
+from pricing_graph.rating.proration import Segment, rate_split_period
+from pricing_graph.rating.timing import IssuedInvoice
 from pricing_graph.rating.usage import Group, group_of
 from pricing_graph.services import access
 from pricing_graph.services.actor import Actor
@@ -187,6 +191,17 @@ class ContractRating:
     def terms_for(self, period: Period) -> ContractTerms:
         return self.terms_by_settings[self.record.settings_on(period.start).id]
 
+    def segments(self, period: Period) -> list[tuple[int, date, date]]:
+        """`(plan id, first day, end)` of each part of `period` one plan version rates: one
+        part, or two and more when a plan change falls inside the period."""
+        cuts = [
+            row.effective_from
+            for row in self.record.plans
+            if period.start < row.effective_from < period.end
+        ]
+        bounds = [period.start, *cuts, period.end]
+        return [(self.record.plan_id_on(start), start, end) for start, end in pairwise(bounds)]
+
     def current_index(self, today: date | None = None) -> int:
         """The period containing `today`, clipped to the contract's first and last."""
         day = today or datetime.now(UTC).date()
@@ -257,26 +272,48 @@ async def _visible(
 async def period_usage(
     reads: RatingReads, rating: ContractRating, periods: Sequence[Period]
 ) -> list[UsageSnapshot]:
+    return await span_usage(reads, rating, [(p.start, p.end) for p in periods])
+
+
+async def span_usage(
+    reads: RatingReads, rating: ContractRating, spans: Sequence[tuple[date, date]]
+) -> list[UsageSnapshot]:
+    """The usage of each `[start, end)` span, in one aggregation."""
     metrics, detail = rating.metrics()
     request = UsageRequest(
         customer_id=rating.record.contract.customer_id,
         metrics=tuple(sorted(metrics.items())),
-        periods=tuple((_midnight(p.start), _midnight(p.end)) for p in periods),
+        periods=tuple((_midnight(start), _midnight(end)) for start, end in spans),
         detail_metric_ids=frozenset(detail),
     )
     return await reads.usage(request)
 
 
 def invoices(
-    rating: ContractRating, periods: Sequence[Period], usage: Sequence[UsageSnapshot]
+    rating: ContractRating,
+    periods: Sequence[Period],
+    usage: Sequence[UsageSnapshot],
+    state: BillingState | None = None,
 ) -> list[InvoicePreview]:
-    """Periods 0..N in order, each handed the closing state of the one before."""
-    state = BillingState()
+    """Periods 0..N in order, each handed the closing state of the one before (`usage`:
+    one snapshot per segment of each period, `ContractRating.segments`)."""
+    state = state or BillingState()
     result = []
-    for period, snapshot in zip(periods, usage, strict=True):
-        preview = preview_invoice(
-            rating.plan_for(period), rating.terms_for(period), snapshot, period.index, state
-        )
+    at = 0
+    for period in periods:
+        terms = rating.terms_for(period)
+        parts = rating.segments(period)
+        if len(parts) == 1:
+            preview = preview_invoice(
+                rating.plan_for(period), terms, usage[at], period.index, state
+            )
+        else:
+            segments = [
+                Segment(rating.plans[plan_id].plan, terms, start, end, usage[at + n])
+                for n, (plan_id, start, end) in enumerate(parts)
+            ]
+            preview = rate_split_period(segments, period.index, state)
+        at += len(parts)
         state = preview.closing_state
         result.append(preview)
     return result
@@ -286,7 +323,8 @@ async def invoices_through(
     reads: RatingReads, rating: ContractRating, last: int
 ) -> list[InvoicePreview]:
     periods = [rating.calendar.period(i) for i in range(last + 1)]
-    return invoices(rating, periods, await period_usage(reads, rating, periods))
+    spans = [(start, end) for p in periods for _, start, end in rating.segments(p)]
+    return invoices(rating, periods, await span_usage(reads, rating, spans))
 
 
 def with_extra_usage(
@@ -411,6 +449,37 @@ async def upcoming_invoices(
     return rated[first:]
 
 
+async def issued_invoices(
+    uow: UnitOfWork,
+    actor: Actor,
+    contract_id: int,
+    *,
+    period_index: int | None = None,
+    count: int = 3,
+    reads: RatingReads | None = None,
+) -> tuple[IssuedInvoice, ...]:
+    """The invoice documents (`rating.timing`) of `count` periods' charges from
+    `period_index` (default: the current period), by issue date."""
+    rule = access.authorize(actor, "contract")
+    if not 1 <= count <= MAX_UPCOMING:
+        raise _argument_error("count", ErrorCode.INVALID_VALUE, f"must be 1 to {MAX_UPCOMING}")
+    refused = _index_problem(period_index, None)
+    if refused is not None:
+        raise refused
+    reads = reads or StoreReads(uow)
+    rating = await contract_rating(reads, contract_id, actor=actor, rule=rule)
+    try:
+        first = _index(rating, period_index, None)
+        total = rating.calendar.period_count()
+        last = first + count - 1 if total is None else min(first + count, total) - 1
+        rated = await invoices_through(reads, rating, last)
+    except RatingError as refused_by_rating:
+        raise _refusal(refused_by_rating, "periodIndex") from None
+    except ArithmeticError:
+        raise _argument_error("contractId", ErrorCode.INVALID_VALUE, TOO_LARGE) from None
+    return timing.issued_invoices(rated[first:])
+
+
 async def usage_status(
     uow: UnitOfWork, actor: Actor, contract_id: int, *, reads: RatingReads | None = None
 ) -> list[UsageStatus]:
@@ -512,18 +581,15 @@ async def estimate_cost(
     index = rating.current_index()
     periods = [rating.calendar.period(i) for i in range(index + 1)]
     try:
-        usage = await period_usage(reads, rating, periods)
+        spans = [(start, end) for p in periods for _, start, end in rating.segments(p)]
+        usage = await span_usage(reads, rating, spans)
         before = invoices(rating, periods, usage)
-        state = before[-2].closing_state if len(before) > 1 else BillingState()
         group = group_of({d.name: d.value for d in given.dimensions or ()})
-        period = periods[-1]
-        after = preview_invoice(
-            rating.plan_for(period),
-            rating.terms_for(period),
-            with_extra_usage(usage[-1], metric, group, given.quantity),
-            index,
-            state,
-        )
+        # The next usage lands in the current period's last segment (after any plan change).
+        usage[-1] = with_extra_usage(usage[-1], metric, group, given.quantity)
+        state = before[-2].closing_state if len(before) > 1 else BillingState()
+        last = len(rating.segments(periods[-1]))
+        after = invoices(rating, periods[-1:], usage[-last:], state)[-1]
     except RatingError as refused:
         raise _refusal(refused, "dimensions") from None
     except ArithmeticError:

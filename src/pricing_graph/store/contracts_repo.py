@@ -374,13 +374,13 @@ async def move_to_plan(
     plan_id: int,
     effective_from: date,
     request: dict[str, Any],
+    kind: str = "MOVE_PLAN_VERSION",
 ) -> None:
-    """Pin `plan_id` from `effective_from` on, as a MOVE_PLAN_VERSION revision."""
+    """Pin `plan_id` from `effective_from` on, as a `kind` revision (MOVE_PLAN_VERSION,
+    CHANGE_PLAN)."""
     assert contract.id is not None
     session.add(
         ContractPlanRow(contract_id=contract.id, plan_id=plan_id, effective_from=effective_from)
     )
-    session.add(
-        amendment(contract.id, contract.revision, "MOVE_PLAN_VERSION", effective_from, request)
-    )
+    session.add(amendment(contract.id, contract.revision, kind, effective_from, request))
     await session.flush()

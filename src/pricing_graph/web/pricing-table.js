@@ -234,6 +234,7 @@
 
   const INTERVALS = {
     BIWEEKLY: { one: "two-week period", many: "two-week periods", label: "Period", per: "per two weeks", months: 12 / 26 },
+    WEEKLY: { one: "week", many: "weeks", label: "Week", per: "a week", months: 12 / 52 },
     MONTHLY: { one: "month", many: "months", label: "Month", per: "a month", months: 1 },
     QUARTERLY: { one: "quarter", many: "quarters", label: "Quarter", per: "a quarter", months: 3 },
     SEMIANNUAL: { one: "half-year", many: "half-years", label: "Half-year", per: "per half-year", months: 6 },

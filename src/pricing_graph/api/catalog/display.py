@@ -79,6 +79,7 @@ _LOCALE_RE = re.compile(r"([a-z]{2,3})(?:[_-]([A-Z][a-z]{3}))?(?:[_-]([A-Z]{2}|[
 
 _PERIOD: dict[BillingInterval, str] = {
     BillingInterval.BIWEEKLY: "2 weeks",
+    BillingInterval.WEEKLY: "week",
     BillingInterval.MONTHLY: "month",
     BillingInterval.QUARTERLY: "quarter",
     BillingInterval.SEMIANNUAL: "half-year",
@@ -88,6 +89,7 @@ _PERIOD: dict[BillingInterval, str] = {
 # every N periods: (multiplier, plural word)
 _EVERY: dict[BillingInterval, tuple[int, str]] = {
     BillingInterval.BIWEEKLY: (2, "weeks"),
+    BillingInterval.WEEKLY: (1, "weeks"),
     BillingInterval.MONTHLY: (1, "months"),
     BillingInterval.QUARTERLY: (1, "quarters"),
     BillingInterval.SEMIANNUAL: (6, "months"),

@@ -38,6 +38,7 @@ describe_enum(
     BillingInterval,
     "How long one billing period is; one invoice per period.",
     BIWEEKLY="Every 14 days.",
+    WEEKLY="Every 7 days from the contract start (anchored like BIWEEKLY).",
     MONTHLY="Every calendar month.",
     QUARTERLY="Every 3 months.",
     SEMIANNUAL="Every 6 months.",

@@ -15,6 +15,7 @@ from pricing_graph.api.describe import PAGE_ARGS, describe, describe_args
 from pricing_graph.api.discounts.types import ContractDiscount
 from pricing_graph.api.ids import encode_id
 from pricing_graph.api.pagination import Connection, paginate
+from pricing_graph.api.rating.issued import IssuedInvoice, issued_invoices
 from pricing_graph.api.rating.queries import invoice_preview, upcoming_invoices, usage_status
 from pricing_graph.api.rating.types import InvoicePreview, UsageStatus
 from pricing_graph.rating import models
@@ -200,6 +201,13 @@ class Contract(Node):
         "ingested so far: lines, credits and totals as the rating core computes them.",
     )
     upcoming_invoices: list[InvoicePreview] = strawberry.field(resolver=upcoming_invoices)
+    issued_invoices: list[IssuedInvoice] = strawberry.field(
+        resolver=issued_invoices,
+        description="The invoice documents of some periods' charges, by issue date: an "
+        "invoice at a period boundary carries the ending period's in-arrears charges and the "
+        "starting period's in-advance charges; the first, on the start date, the first "
+        "period's in-advance fees and prepaid commitments.",
+    )
     usage_status: list[UsageStatus] = strawberry.field(
         resolver=usage_status,
         description="Per limited metric: used this period, the limit, percent, upgrade.",
@@ -363,6 +371,10 @@ describe_args(
         },
         "upcoming_invoices": {
             "count": "How many periods, from the current one: 1 to 24, 3 by default."
+        },
+        "issued_invoices": {
+            "period_index": "The first period whose charges to include; default: the current one.",
+            "count": "How many periods' charges: 1 to 24, 3 by default.",
         },
         "plan": {"on": "The day to look at; default: today (UTC)."},
     },

@@ -50,6 +50,7 @@ from pricing_graph.store.catalog_repo import LoadedPlan
 MAX_PERIODS = 120
 PRICE_QUANTUM = Decimal("1e-12")
 BIWEEKS_PER_MONTH = Decimal(365) / Decimal(12) / Decimal(14)
+WEEKS_PER_MONTH = Decimal(365) / Decimal(12) / Decimal(7)
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,6 +325,8 @@ def effective_prices(
 def _months(interval: models.BillingInterval, periods: int) -> Decimal:
     if interval is models.BillingInterval.BIWEEKLY:
         return Decimal(periods) / BIWEEKS_PER_MONTH
+    if interval is models.BillingInterval.WEEKLY:
+        return Decimal(periods) / WEEKS_PER_MONTH
     return Decimal(periods * INTERVAL_MONTHS[interval])
 
 

@@ -40,6 +40,7 @@ class Aggregation(str, Enum):
     MAX = "MAX"
     UNIQUE_COUNT = "UNIQUE_COUNT"
     LATEST = "LATEST"
+    WEIGHTED_SUM = "WEIGHTED_SUM"
 
 
 class PricingModel(str, Enum):

@@ -125,7 +125,7 @@ class Rate:
 
     FLAT: unit_price. TIERED/VOLUME: tiers. PACKAGE: package_size, package_price,
     package_rounding. PERCENTAGE: rate_percent, fixed_fee_per_event, min_per_event,
-    max_per_event, free_amount. DYNAMIC: markup_percent.
+    max_per_event, free_amount, free_events. DYNAMIC: markup_percent.
     """
 
     model: PricingModel
@@ -140,6 +140,7 @@ class Rate:
     max_per_event: Decimal | None = None
     free_amount: Decimal = ZERO
     markup_percent: Decimal = ZERO
+    free_events: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -176,6 +176,7 @@ class RateRow(SQLModel, table=True):
     max_per_event: Decimal | None = _decimal()
     free_amount: Decimal | None = _decimal()
     markup_percent: Decimal | None = _decimal()
+    free_events: int | None = None
 
 
 class TierRow(SQLModel, table=True):

@@ -237,6 +237,7 @@ def _rate_row(
         max_per_event=rate.max_per_event,
         free_amount=rate.free_amount,
         markup_percent=rate.markup_percent,
+        free_events=rate.free_events or None,
     )
 
 

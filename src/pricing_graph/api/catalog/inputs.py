@@ -104,6 +104,7 @@ class RateInput:
     max_per_event: Decimal | None = None
     free_amount: Decimal = ZERO
     markup_percent: Decimal = ZERO
+    free_events: int = 0
 
 
 @strawberry.input
@@ -271,6 +272,11 @@ describe(
     min_per_event="PERCENTAGE: least one transaction pays.",
     max_per_event="PERCENTAGE: most one transaction pays.",
     free_amount="PERCENTAGE: transaction volume per period that pays nothing; 0 by default.",
+    free_events=(
+        "PERCENTAGE: the first N transactions of each period pay nothing (no percentage, no "
+        "fixed fee), as Lago's free_units_per_events; with freeAmount, whichever runs out "
+        "first ends the free transactions. 0 (none) by default."
+    ),
     markup_percent="DYNAMIC: percent added to the events' own costs; 0 by default.",
 )
 describe(

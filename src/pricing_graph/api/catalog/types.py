@@ -311,6 +311,7 @@ class Rate:
     free_amount: Decimal | None
     markup_percent: Decimal | None
     db_id: strawberry.Private[int]
+    free_events: int | None = None
 
     @classmethod
     def from_row(cls, row: RateRow) -> Rate:
@@ -335,6 +336,7 @@ class Rate:
             free_amount=_only(model, models.PricingModel.PERCENTAGE, row.free_amount),
             markup_percent=_only(model, models.PricingModel.DYNAMIC, row.markup_percent),
             db_id=row.id,
+            free_events=(row.free_events or 0) if model is models.PricingModel.PERCENTAGE else None,
         )
 
     @strawberry.field
@@ -580,6 +582,7 @@ describe(
     min_per_event="PERCENTAGE: least one transaction pays.",
     max_per_event="PERCENTAGE: most one transaction pays.",
     free_amount="PERCENTAGE: transaction volume per period that pays nothing.",
+    free_events="PERCENTAGE: how many transactions of each period pay nothing (0: none).",
     markup_percent="DYNAMIC: percent added to the events' own costs, e.g. 20.",
     tiers="TIERED and VOLUME: the tiers, lowest first.",
 )

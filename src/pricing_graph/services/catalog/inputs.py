@@ -112,6 +112,7 @@ class RateSpec:
     max_per_event: Decimal | None = None
     free_amount: Decimal = ZERO
     markup_percent: Decimal = ZERO
+    free_events: int = 0
 
 
 @dataclass(frozen=True, slots=True)

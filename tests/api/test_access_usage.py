@@ -297,8 +297,10 @@ async def test_replays_cost_one_more_statement_only_when_they_conflict(
     with StatementCounter(database) as fresh:
         payload = await ingest_as(database, callers.admin.actor, events)
     assert counts(payload) == (300, 0, 0)
-    # customers, metrics, the INSERT, contracts (unbilled), the audit event: no comparison
-    assert fresh.count == 5, fresh.statements
+    # customers, metrics, the INSERT, contracts (unbilled), for HARD limits the contracts in
+    # force today, their plans' limits and their overrides (no HARD limit: no aggregate), the
+    # audit event: no comparison
+    assert fresh.count == 8, fresh.statements
     changed = [*events[:150], *({**e, "value": "2"} for e in events[150:])]
     with StatementCounter(database) as replay:
         payload = await ingest_as(database, callers.admin.actor, changed)
@@ -402,6 +404,7 @@ async def test_the_bulk_endpoint_keeps_partners_apart(
                 "message": "no customer with external ID 'other-co'",
             }
         ],
+        "overLimit": [],
     }
     assert (answers["partner_b"]["accepted"], answers["partner_b"]["rejected"]) == (1, 1)
     assert answers["partner_b"]["errors"][0]["field"] == "events.0.customerId"

@@ -14,6 +14,8 @@ from pricing_graph.api.catalog.queries import CatalogQuery
 from pricing_graph.api.catalog.types import CATALOG_TYPES
 from pricing_graph.api.contracts.mutations import ContractMutation
 from pricing_graph.api.contracts.queries import ContractQuery
+from pricing_graph.api.entitlements.mutations import EntitlementMutation
+from pricing_graph.api.entitlements.queries import EntitlementQuery
 from pricing_graph.api.errors import PublicErrors
 from pricing_graph.api.limits import RequestLimits
 from pricing_graph.api.node import NodeQuery
@@ -29,7 +31,14 @@ from pricing_graph.api.usage.mutations import UsageMutation
     "with their invoices, quotes and plan comparisons, saved quotes, the audit log."
 )
 class Query(
-    NodeQuery, CatalogQuery, ContractQuery, RatingQuery, QuoteQuery, SavedQuoteQuery, AuditQuery
+    NodeQuery,
+    CatalogQuery,
+    ContractQuery,
+    RatingQuery,
+    QuoteQuery,
+    SavedQuoteQuery,
+    AuditQuery,
+    EntitlementQuery,
 ):
     pass
 
@@ -38,7 +47,9 @@ class Query(
     description="Writes: each runs in one transaction and returns its object and `errors` "
     "(ingestUsage: counts and per-event errors); a refused write changes nothing."
 )
-class Mutation(CatalogMutation, ContractMutation, UsageMutation, SavedQuoteMutation):
+class Mutation(
+    CatalogMutation, ContractMutation, UsageMutation, SavedQuoteMutation, EntitlementMutation
+):
     pass
 
 

@@ -95,6 +95,8 @@ class PlanRow(SQLModel, table=True):
     net_payment_days: int = 30
     features: list[str] = _json()
     created_at: datetime = _created_at()
+    # Boolean features a contract on this plan is entitled to: [{"key", "displayName"}]
+    feature_entitlements: list[dict[str, str]] = _json()
     published_at: datetime | None = _optional_created_at()
 
 

@@ -1,6 +1,23 @@
 """Every table, imported once so `metadata` is complete for Alembic and tests."""
 
-from pricing_graph.store import access, catalog, catalog_version, contracts, quotes, usage
+from pricing_graph.store import (
+    access,
+    catalog,
+    catalog_version,
+    contracts,
+    entitlements,
+    quotes,
+    usage,
+)
 from pricing_graph.store.metadata import metadata
 
-__all__ = ["access", "catalog", "catalog_version", "contracts", "metadata", "quotes", "usage"]
+__all__ = [
+    "access",
+    "catalog",
+    "catalog_version",
+    "contracts",
+    "entitlements",
+    "metadata",
+    "quotes",
+    "usage",
+]

@@ -187,6 +187,14 @@ class LimitSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class FeatureSpec:
+    """A boolean feature a plan entitles its contracts to ("sso", "Single sign-on")."""
+
+    key: str
+    display_name: str
+
+
+@dataclass(frozen=True, slots=True)
 class NewPlan:
     """A DRAFT plan, whole: ramps, prices, rates, tiers."""
 
@@ -206,6 +214,7 @@ class NewPlan:
     net_payment_days: int = 30
     features: tuple[str, ...] = ()
     usage_limits: tuple[LimitSpec, ...] = ()
+    feature_entitlements: tuple[FeatureSpec, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,6 +238,7 @@ class PlanChanges:
     features: tuple[str, ...] | Unchanged | None = UNCHANGED
     usage_limits: tuple[LimitSpec, ...] | Unchanged | None = UNCHANGED
     ramps: tuple[RampSpec, ...] | Unchanged | None = UNCHANGED
+    feature_entitlements: tuple[FeatureSpec, ...] | Unchanged | None = UNCHANGED
 
 
 @dataclass(frozen=True, slots=True)

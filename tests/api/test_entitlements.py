@@ -18,6 +18,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 from tests.api.test_rating_fixes import (
     CREATE_CONTRACT,
     CREATE_CUSTOMER,
@@ -28,6 +29,12 @@ from tests.api.test_rating_fixes import (
     usage_price,
 )
 from tests.support.graphql import StatementCounter, execute, execute_raw
+
+from pricing_graph.app import create_app
+from pricing_graph.services import keys
+from pricing_graph.services.actor import Role
+from pricing_graph.services.unit_of_work import UnitOfWork
+from pricing_graph.settings import Settings
 
 CHECK = """
 query($customer: String!, $feature: String, $metric: String, $quantity: Decimal! = "1") {
@@ -326,3 +333,34 @@ async def test_bad_questions_are_refused_by_argument(database: Any) -> None:
     assert await refused(metric="no_such_metric") == [("metricKey", "UNKNOWN_METRIC")]
     assert await refused(feature="Not A Key") == [("featureKey", "INVALID_VALUE")]
     assert await refused(customer="nobody", feature="sso") == [("customerId", "NOT_FOUND")]
+
+
+async def test_the_bulk_endpoint_reports_events_past_a_hard_limit(
+    database: Any, database_url: str
+) -> None:
+    await setup(database)
+    uow = UnitOfWork(database)
+    _, secret = await keys.create_key(uow, Role.ADMIN, name="entitlement tests")
+    await uow.close()
+    app = create_app(Settings(database_url=database_url))
+    now = datetime.now(UTC).replace(microsecond=0).isoformat()
+    events = [
+        {"eventId": f"bulk-{n}", "customerId": "acme", "metricKey": "api_calls", "timestamp": now}
+        for n in range(11)
+    ]
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://test",
+            headers={"Authorization": f"Bearer {secret}"},
+        ) as http,
+    ):
+        response = await http.post("/v1/usage/events", json={"events": events})
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["accepted"], body["rejected"]) == (11, 0)
+    # 11 calls on a limit of 10: the 11th (index 10) is past it
+    assert body["overLimit"] == [
+        {"index": 10, "customerId": "acme", "metricKey": "api_calls", "limit": "10", "used": "11"}
+    ]

@@ -429,8 +429,7 @@ async def _check_metric(
             governing = (contract, plan, limits[key])
             break
     if governing is None:  # no contract limits it: unlimited
-        plan = found.plans[found.active[0].plan_id]
-        return EntitlementCheck(True, METERED, key, quantity, plan_key=plan.key)
+        return EntitlementCheck(True, METERED, key, quantity)
     contract, plan, limit = governing
     if limit.limit is None:
         return EntitlementCheck(

@@ -244,6 +244,22 @@ CASES: dict[str, Case] = {
     "node:Customer": _node("customer"),
     "node:Contract": _node("contract"),
     "node:SavedQuote": _node("saved_quote"),
+    # entitlements (issue 14)
+    "entitlements": Case('{ entitlements(customerId: "startup-inc") { key } }', lambda _: {}),
+    "checkEntitlement": Case(
+        '{ checkEntitlement(customerId: "startup-inc", metricKey: "model_units") { allowed } }',
+        lambda _: {},
+    ),
+    "setContractEntitlement": _m(
+        "setContractEntitlement",
+        "SetContractEntitlementInput",
+        lambda _: {
+            "contractId": BOGUS["Contract"],
+            "expectedRevision": 1,
+            "featureKey": "sso",
+            "enabled": True,
+        },
+    ),
 }
 # Served by HTTP, not by the schema: tested below through the app.
 PUBLIC_PAGES = {

@@ -299,11 +299,13 @@ async def test_replays_cost_one_more_statement_only_when_they_conflict(
     with StatementCounter(database) as fresh:
         payload = await ingest_as(database, callers.admin.actor, events)
     assert counts(payload) == (300, 0, 0)
-    # customers, metrics, the INSERT, contracts (unbilled), the audit event: no comparison
-    # (SQLite: one more, the hourly rollups' upsert; PostgreSQL does it in the INSERT; on
-    # ClickHouse the INSERT is two: the event IDs' lookup, then the INSERT, and a view rolls up)
+    # customers, metrics, the INSERT, contracts (unbilled), for HARD limits the contracts in
+    # force today, their plans' limits and their overrides (no HARD limit: no aggregate), the
+    # audit event: no comparison (SQLite: one more, the hourly rollups' upsert; PostgreSQL does
+    # it in the INSERT; on ClickHouse the INSERT is two: the event IDs' lookup, then the INSERT,
+    # and a view rolls up)
     sqlite = database.engine.dialect.name == "sqlite"
-    assert fresh.count == (6 if fresh.clickhouse else 5 + sqlite), fresh.statements
+    assert fresh.count == (9 if fresh.clickhouse else 8 + sqlite), fresh.statements
     changed = [*events[:150], *({**e, "value": "2"} for e in events[150:])]
     with StatementCounter(database) as replay:
         payload = await ingest_as(database, callers.admin.actor, changed)
@@ -408,6 +410,7 @@ async def test_the_bulk_endpoint_keeps_partners_apart(
                 "message": "no customer with external ID 'other-co'",
             }
         ],
+        "overLimit": [],
     }
     assert (answers["partner_b"]["accepted"], answers["partner_b"]["rejected"]) == (1, 1)
     assert answers["partner_b"]["errors"][0]["field"] == "events.0.customerId"

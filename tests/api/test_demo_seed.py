@@ -20,7 +20,7 @@ EXPECTED_ROWS = {
     "billable_metric": 11,
     "plan": 9,
     # api_calls rate limits on llm-developer and llm-pro; connection caps on 3 analytics plans
-    "plan_usage_limit": 5,
+    "plan_usage_limit": 6,
     # one ramp per plan, two on db-standard
     "pricing_ramp": 10,
     # 2 + 3 + 4 (llm) + 3 + 3 + 3 (analytics) + 3 + 4 (db-standard) + 4 (db-volume) + 1

@@ -343,7 +343,7 @@ async def test_an_empty_batch_writes_nothing(db: Database) -> None:
     assert counts(await ingest(db, [])) == (0, 0, 0, 0)
 
 
-async def test_a_batch_takes_five_statements(db: Database) -> None:
+async def test_a_batch_takes_six_statements(db: Database) -> None:
     events = [
         event(f"e{i}", "tokens", value="0.1", customerId=("acme", "globex")[i % 2])
         for i in range(1000)
@@ -353,13 +353,14 @@ async def test_a_batch_takes_five_statements(db: Database) -> None:
     assert counts(payload) == (1000, 0, 0, 500)
     # customers, metrics, one INSERT ... RETURNING for the 1,000 rows (on PostgreSQL the
     # same statement upserts their hourly rollups; SQLite upserts them in one more),
-    # contracts, and the batch's audit event; on ClickHouse the INSERT is two: the event IDs'
+    # contracts (unbilled), the contracts in force today (HARD limits; none here, so nothing
+    # more), and the batch's audit event; on ClickHouse the INSERT is two: the event IDs'
     # lookup, the INSERT (a materialized view keeps the rollups)
     postgres = db.engine.dialect.name == "postgresql"
     if counter.clickhouse:
-        assert counter.count == 6 and counter.clickhouse == 2, counter.statements
+        assert counter.count == 7 and counter.clickhouse == 2, counter.statements
     else:
-        assert counter.count == (5 if postgres else 6), counter.statements
+        assert counter.count == (6 if postgres else 7), counter.statements
         assert ("usage_rollup" in counter.statements[2]) is postgres
     assert "audit_event" in counter.statements[-1]
 

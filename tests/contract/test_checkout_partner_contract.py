@@ -39,10 +39,12 @@ ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = ROOT / "frontend-contract"
 CHECKOUT = CONTRACT / "checkout"
 PARTNER = CONTRACT / "partner"
-FOLDERS = (CHECKOUT, PARTNER)
+GATEWAY = CONTRACT / "gateway"
+FOLDERS = (CHECKOUT, PARTNER, GATEWAY)
 PLACEHOLDER = "@contract:"
 PLAN_PLACEHOLDER = "@plan:"  # the latest published version of a plan key, as in sales-quoting
-CONSUMERS = {CHECKOUT: Role.SALES, PARTNER: Role.PARTNER}  # whose demo key each folder uses
+# whose demo key each folder uses (the gateway is the merchant's own back end, as checkout)
+CONSUMERS = {CHECKOUT: Role.SALES, PARTNER: Role.PARTNER, GATEWAY: Role.SALES}
 
 CONTRACT_IDS = """
 query($externalId: String!) {
@@ -194,7 +196,7 @@ async def test_query_operations_return_the_expected_json(database: Any) -> None:
         case, data = await _run_case(database, path)
         actual[_name(path)] = data
         expected[_name(path)] = case["data"]
-    assert len(actual) == 23
+    assert len(actual) == 29  # 23 checkout and partner cases, 6 gateway cases
     assert actual == expected
 
 

@@ -17,6 +17,8 @@ from pricing_graph.api.contracts.plan_changes import PlanChangeMutation, PlanCha
 from pricing_graph.api.contracts.queries import ContractQuery
 from pricing_graph.api.discounts.mutations import DiscountMutation
 from pricing_graph.api.discounts.queries import DiscountQuery
+from pricing_graph.api.entitlements.mutations import EntitlementMutation
+from pricing_graph.api.entitlements.queries import EntitlementQuery
 from pricing_graph.api.errors import PublicErrors
 from pricing_graph.api.limits import RequestLimits
 from pricing_graph.api.node import NodeQuery
@@ -41,6 +43,7 @@ class Query(
     AuditQuery,
     DiscountQuery,
     PlanChangeQuery,
+    EntitlementQuery,
 ):
     pass
 
@@ -56,6 +59,7 @@ class Mutation(
     SavedQuoteMutation,
     DiscountMutation,
     PlanChangeMutation,
+    EntitlementMutation,
 ):
     pass
 

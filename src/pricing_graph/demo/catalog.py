@@ -201,6 +201,7 @@ _LLM_DEVELOPER = DemoPlan(
         "billingInterval": "MONTHLY",
         "pricingUnit": USD,
         "features": ["Community support", "Usage caps"],
+        "featureEntitlements": [{"key": "community_support", "displayName": "Community support"}],
         "usageLimits": [{"metricKey": "api_calls", "rateLimit": 100, "rateLimitWindow": "MINUTE"}],
         "ramps": [
             {
@@ -226,6 +227,10 @@ _LLM_PRO = DemoPlan(
         "billingInterval": "MONTHLY",
         "pricingUnit": USD,
         "features": ["Email support", "Volume discounts", "Higher limits"],
+        "featureEntitlements": [
+            {"key": "email_support", "displayName": "Email support"},
+            {"key": "fine_tuning", "displayName": "Fine-tuning"},
+        ],
         "usageLimits": [{"metricKey": "api_calls", "rateLimit": 1000, "rateLimitWindow": "MINUTE"}],
         "ramps": [
             {
@@ -256,6 +261,12 @@ _LLM_ENTERPRISE = DemoPlan(
             "Priority GPU access",
             "SLA guarantees",
             "Dedicated support",
+        ],
+        "featureEntitlements": [
+            {"key": "dedicated_support", "displayName": "Dedicated support"},
+            {"key": "fine_tuning", "displayName": "Fine-tuning"},
+            {"key": "priority_gpu", "displayName": "Priority GPU access"},
+            {"key": "sla", "displayName": "SLA guarantees"},
         ],
         "ramps": [
             {
@@ -445,6 +456,8 @@ _PRO_PLAN = DemoPlan(
         "billingInterval": "MONTHLY",
         "pricingUnit": USD,
         "features": ["Per-model rate card", "Contract rate overrides"],
+        "featureEntitlements": [{"key": "rate_card", "displayName": "Per-model rate card"}],
+        "usageLimits": [{"metricKey": "model_units", "limit": "10000000"}],
         "ramps": [
             {
                 "prices": [

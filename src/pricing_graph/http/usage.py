@@ -166,6 +166,16 @@ def _as_json(result: IngestResult) -> dict[str, Any]:
             {"index": p.index, "field": p.field, "code": p.code.value, "message": p.message}
             for p in result.problems
         ],
+        "overLimit": [
+            {
+                "index": o.index,
+                "customerId": o.customer_id,
+                "metricKey": o.metric_key,
+                "limit": format(o.limit, "f"),
+                "used": format(o.used, "f"),
+            }
+            for o in result.over_limit
+        ],
     }
 
 

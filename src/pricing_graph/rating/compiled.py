@@ -129,7 +129,7 @@ class CompiledUsage:
                 f"{field}.transaction_count",
                 f"{self.metric_key!r}: send one count and average per period, not one per group",
             )
-        if agg in (Aggregation.SUM, Aggregation.COUNT):
+        if agg in (Aggregation.SUM, Aggregation.COUNT, Aggregation.WEIGHTED_SUM):
             q = ZERO
             for e in entries:
                 q += e.quantity

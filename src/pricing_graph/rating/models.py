@@ -41,6 +41,7 @@ class Aggregation(str, Enum):
     MAX = "MAX"
     UNIQUE_COUNT = "UNIQUE_COUNT"
     LATEST = "LATEST"
+    WEIGHTED_SUM = "WEIGHTED_SUM"
 
 
 class PricingModel(str, Enum):
@@ -125,7 +126,7 @@ class Rate:
 
     FLAT: unit_price. TIERED/VOLUME: tiers. PACKAGE: package_size, package_price,
     package_rounding. PERCENTAGE: rate_percent, fixed_fee_per_event, min_per_event,
-    max_per_event, free_amount. DYNAMIC: markup_percent.
+    max_per_event, free_amount, free_events. DYNAMIC: markup_percent.
     """
 
     model: PricingModel
@@ -140,6 +141,7 @@ class Rate:
     max_per_event: Decimal | None = None
     free_amount: Decimal = ZERO
     markup_percent: Decimal = ZERO
+    free_events: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -222,6 +222,7 @@ def _check_usage(problems: list[Problem], path: Path, price: UsagePrice) -> None
 
 def _check_rate(problems: list[Problem], path: Path, rate: Rate) -> None:
     model = rate.model
+    _check_free_events(problems, path, rate)
     if model is PricingModel.FLAT:
         _non_negative(problems, (*path, "unit_price"), rate.unit_price)
     elif model in (PricingModel.TIERED, PricingModel.VOLUME):
@@ -254,6 +255,31 @@ def _check_rate(problems: list[Problem], path: Path, rate: Rate) -> None:
                 )
             )
         _check_per_event_bounds(problems, path, rate)
+
+
+#: The largest `free_events` a rate takes (a PostgreSQL INTEGER holds it).
+MAX_FREE_EVENTS = 1_000_000_000
+
+
+def _check_free_events(problems: list[Problem], path: Path, rate: Rate) -> None:
+    """`free_events`: the first N transactions of a period are free (PERCENTAGE only)."""
+    free = rate.free_events
+    if free < 0:
+        problems.append(
+            Problem((*path, "free_events"), "NEGATIVE_VALUE", f"must be 0 or more, got {free}")
+        )
+    elif free > MAX_FREE_EVENTS:
+        problems.append(
+            Problem((*path, "free_events"), "INVALID_VALUE", f"must be {MAX_FREE_EVENTS:,} at most")
+        )
+    elif free and rate.model is not PricingModel.PERCENTAGE:
+        problems.append(
+            Problem(
+                (*path, "free_events"),
+                "INVALID_VALUE",
+                f"free transactions apply to PERCENTAGE rates, not to {rate.model.value}",
+            )
+        )
 
 
 def _check_per_event_bounds(problems: list[Problem], path: Path, rate: Rate) -> None:

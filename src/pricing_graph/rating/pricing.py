@@ -168,31 +168,22 @@ def _transaction_fee(chargeable: Decimal, rate: Rate, pct: Decimal) -> Decimal:
 
 
 def percentage(rate: Rate, usage: MetricUsage | None) -> Priced:
-    """Each transaction pays `amount * rate / 100 + fixed fee`, clamped to min/max. The
-    period's `free_amount` is consumed by transactions in order; a transaction it covers
-    entirely pays nothing, a partly covered one pays on the rest."""
+    """Each transaction pays `amount * rate / 100 + fixed fee`, clamped to min/max.
+
+    The period's free allowance covers transactions in order (Lago's free units): the first
+    `free_events` transactions, and `free_amount` of volume. A transaction the allowance
+    covers entirely pays nothing (no percentage, no fixed fee, no minimum); one it covers in
+    part pays on the rest. With both set, the allowance ends with whichever runs out first:
+    the `free_events`-th transaction, or the one that uses up `free_amount`."""
     assert rate.rate_percent is not None
-    pct = rate.rate_percent / HUNDRED
-    free = rate.free_amount
     if usage is None:
         return Priced(ZERO, ZERO, None, _NO_TIERS)
+    pct = rate.rate_percent / HUNDRED
     if usage.transaction_count is not None:
-        n = usage.transaction_count
-        avg = usage.average_amount if usage.average_amount is not None else ZERO
-        volume_ = avg * n
-        if n == 0:
-            return Priced(volume_, ZERO, None, _NO_TIERS)
-        if avg == ZERO or free == ZERO:
-            return Priced(volume_, _transaction_fee(avg, rate, pct) * n, None, _NO_TIERS)
-        fully_free = min(n, int((free / avg).to_integral_value(rounding=ROUND_FLOOR)))
-        rest = n - fully_free
-        total = ZERO
-        left = free - avg * fully_free
-        if rest > 0 and left > ZERO:
-            total += _transaction_fee(avg - left, rate, pct)
-            rest -= 1
-        total += _transaction_fee(avg, rate, pct) * rest
-        return Priced(volume_, total, None, _NO_TIERS)
+        return _percentage_projection(rate, pct, usage)
+    if rate.free_events > 0:
+        return _percentage_free_events(rate, pct, usage.transactions)
+    free = rate.free_amount
     total = ZERO
     volume_ = ZERO
     for amount in usage.transactions:
@@ -204,6 +195,59 @@ def percentage(rate: Rate, usage: MetricUsage | None) -> Priced:
             if amount == ZERO:
                 continue
         total += _transaction_fee(amount, rate, pct)
+    return Priced(volume_, total, None, _NO_TIERS)
+
+
+def _percentage_free_events(rate: Rate, pct: Decimal, transactions: tuple[Decimal, ...]) -> Priced:
+    """The first `free_events` transactions are free; with a `free_amount` too, only while
+    it lasts (the one that uses it up pays on the rest, and ends the free ones)."""
+    events_left = rate.free_events
+    free = rate.free_amount
+    by_volume = free > ZERO
+    total = ZERO
+    volume_ = ZERO
+    for amount in transactions:
+        volume_ += amount
+        if events_left > 0:
+            events_left -= 1
+            if not by_volume:
+                continue
+            if amount <= free:
+                free -= amount
+                if free == ZERO:
+                    events_left = 0
+                continue
+            amount -= free
+            free = ZERO
+            events_left = 0
+        total += _transaction_fee(amount, rate, pct)
+    return Priced(volume_, total, None, _NO_TIERS)
+
+
+def _percentage_projection(rate: Rate, pct: Decimal, usage: MetricUsage) -> Priced:
+    """`transaction_count` identical transactions of `average_amount`, priced as above."""
+    n = usage.transaction_count or 0
+    avg = usage.average_amount if usage.average_amount is not None else ZERO
+    volume_ = avg * n
+    if n == 0:
+        return Priced(volume_, ZERO, None, _NO_TIERS)
+    free = rate.free_amount
+    limit = rate.free_events if rate.free_events > 0 else n
+    if free == ZERO:
+        # no volume allowance: only the count frees transactions (none without one)
+        fully_free = min(n, rate.free_events)
+        left = ZERO
+    elif avg == ZERO:
+        fully_free, left = min(n, rate.free_events), ZERO
+    else:
+        fully_free = min(n, limit, int((free / avg).to_integral_value(rounding=ROUND_FLOOR)))
+        left = free - avg * fully_free if fully_free < limit else ZERO
+    rest = n - fully_free
+    total = ZERO
+    if rest > 0 and left > ZERO:
+        total += _transaction_fee(avg - left, rate, pct)
+        rest -= 1
+    total += _transaction_fee(avg, rate, pct) * rest
     return Priced(volume_, total, None, _NO_TIERS)
 
 

@@ -101,6 +101,8 @@ def check_rate(rate: Rate, field: str, error: type[RatingError] = InvalidPlan) -
         number(rate.rate_percent, f"{field}.rate_percent", error=error, minimum=ZERO)
         number(rate.fixed_fee_per_event, f"{field}.fixed_fee_per_event", error=error)
         number(rate.free_amount, f"{field}.free_amount", error=error, minimum=ZERO)
+        if type(rate.free_events) is not int or rate.free_events < 0:
+            raise error(f"{field}.free_events", "free_events must be a whole number, 0 or more")
     else:
         number(rate.markup_percent, f"{field}.markup_percent", error=error, minimum=-HUNDRED)
     if model in (PricingModel.PERCENTAGE, PricingModel.DYNAMIC):

@@ -102,6 +102,10 @@ POLICY: dict[str, tuple[Rule, Rule, Rule, Rule]] = {
     "node:Contract": (DENY, OWN, ALL, ALL),
     "node:ContractAdjustment": (DENY, OWN, ALL, ALL),
     "node:SavedQuote": (DENY, DENY, ALL, ALL),
+    # entitlements (issue 14): what a customer may use, and a contract's overrides
+    "entitlements": (DENY, OWN, ALL, ALL),
+    "checkEntitlement": (DENY, OWN, ALL, ALL),
+    "setContractEntitlement": (DENY, DENY, DENY, ALL),
 }
 
 

@@ -134,6 +134,7 @@ class UsageStatus:
     limit: Decimal | None
     percent_of_limit: Decimal | None  # two decimals
     next_plan_key: str | None  # the next plan up whose limit fits, when at the limit
+    blocked: bool = False  # at or past a HARD limit: checkEntitlement refuses more
 
 
 @dataclass(frozen=True, slots=True)
@@ -510,6 +511,7 @@ async def usage_status(
                 if cap
                 else None,
                 next_plan_key=upgrade if at_limit else None,
+                blocked=at_limit and limit.enforcement == "HARD",
             )
         )
     return statuses

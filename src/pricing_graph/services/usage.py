@@ -34,6 +34,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from pricing_graph.rating.models import ZERO, Aggregation
 from pricing_graph.services import access, audit
 from pricing_graph.services.actor import Actor
+from pricing_graph.services.entitlements import OverLimit, over_hard_limits
 from pricing_graph.services.errors import DomainError, ErrorCode
 from pricing_graph.services.unit_of_work import UnitOfWork
 from pricing_graph.store.usage_repo import (
@@ -109,6 +110,8 @@ class IngestResult:
     rejected: int = 0
     unbilled: int = 0
     problems: tuple[EventProblem, ...] = ()
+    # accepted events past a HARD limit this period (stored all the same: usage is a fact)
+    over_limit: tuple[OverLimit, ...] = ()
 
     @property
     def batch_refused(self) -> bool:
@@ -198,12 +201,22 @@ async def ingest_events(
                 if (row["customer_id"], row["event_id"]) in inserted
             ),
         )
+        over_limit = await over_hard_limits(
+            session,
+            [
+                (index, row)
+                for index, row in zip(batch.indexes, batch.rows, strict=True)
+                if (row["customer_id"], row["event_id"]) in inserted
+            ],
+            {db: external for external, db in batch.customers.items()},
+        )
         result = IngestResult(
             accepted=len(inserted),
             duplicates=batch.duplicates + len(conflicted) - batch.reused,
             rejected=batch.rejected,
             unbilled=unbilled,
             problems=tuple(sorted(batch.problems, key=lambda p: p.index or 0)),
+            over_limit=over_limit,
         )
         if inserted:
             audit.record(

@@ -95,6 +95,8 @@ class PlanRow(SQLModel, table=True):
     net_payment_days: int = 30
     features: list[str] = _json()
     created_at: datetime = _created_at()
+    # Boolean features a contract on this plan is entitled to: [{"key", "displayName"}]
+    feature_entitlements: list[dict[str, str]] = _json()
     published_at: datetime | None = _optional_created_at()
 
 
@@ -176,6 +178,7 @@ class RateRow(SQLModel, table=True):
     max_per_event: Decimal | None = _decimal()
     free_amount: Decimal | None = _decimal()
     markup_percent: Decimal | None = _decimal()
+    free_events: int | None = None
 
 
 class TierRow(SQLModel, table=True):

@@ -55,6 +55,8 @@ class PlanListing:
     tier_rank: int = 0
     features: tuple[str, ...] = ()
     usage_limits: tuple[UsageLimitSpec, ...] = field(default=())
+    # boolean entitlements: (key, display name)
+    feature_entitlements: tuple[tuple[str, str], ...] = ()
 
 
 async def insert_plan(
@@ -90,6 +92,9 @@ def plan_settings(plan: Plan, listing: PlanListing) -> dict[str, Any]:
         "visibility": listing.visibility,
         "tier_rank": listing.tier_rank,
         "features": list(listing.features),
+        "feature_entitlements": [
+            {"key": key, "displayName": name} for key, name in listing.feature_entitlements
+        ],
         "billing_interval": plan.billing_interval.value,
         "billing_anchor": plan.billing_anchor.value,
         "pricing_unit_code": plan.pricing_unit.code,
@@ -237,6 +242,7 @@ def _rate_row(
         max_per_event=rate.max_per_event,
         free_amount=rate.free_amount,
         markup_percent=rate.markup_percent,
+        free_events=rate.free_events or None,
     )
 
 

@@ -66,6 +66,7 @@ def rate_to_domain(row: RateRow, tiers: Sequence[TierRow]) -> Rate:
         max_per_event=row.max_per_event,
         free_amount=_or(row.free_amount, ZERO),
         markup_percent=_or(row.markup_percent, ZERO),
+        free_events=row.free_events or 0,
     )
 
 

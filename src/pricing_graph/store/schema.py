@@ -6,6 +6,7 @@ from pricing_graph.store import (
     catalog_version,
     contracts,
     discounts,
+    entitlements,
     quotes,
     usage,
 )
@@ -17,6 +18,7 @@ __all__ = [
     "catalog_version",
     "contracts",
     "discounts",
+    "entitlements",
     "metadata",
     "quotes",
     "usage",

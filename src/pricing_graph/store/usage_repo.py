@@ -54,6 +54,7 @@ from pricing_graph.store.usage_rollup import (
     rollup_branch,
     upsert_rollups_sqlite,
 )
+from pricing_graph.store.weighted_usage import weighted_quantities
 
 EVENTS = UsageEventRow.__table__  # type: ignore[attr-defined]
 CONTRACTS = ContractRow.__table__  # type: ignore[attr-defined]
@@ -465,6 +466,22 @@ async def _aggregate_many(
         for index, metric_id, key, bucket, quantity in rows:
             amount = ZERO if quantity is None else _decimal_of(quantity)
             snapshots[index][bucket][(metric_id, key)] = amount
+
+    # WEIGHTED_SUM: the gauge's changes and the value before them, integrated in rating/.
+    weighted = [
+        (
+            r.customer_id,
+            [m for m, metric in r.metrics if metric.aggregation is Aggregation.WEIGHTED_SUM],
+            periods,
+        )
+        for r, periods in zip(requests, bounds, strict=True)
+    ]
+    if any(metric_ids for _, metric_ids, _ in weighted):
+        found = await weighted_quantities(connection, weighted)
+        for (index, metric_id, key), per_period in found.items():
+            for bucket, quantity in enumerate(per_period):
+                if quantity is not None:
+                    snapshots[index][bucket][(metric_id, key)] = quantity
 
     detailed: list[Select[Any]] = []
     for index, (request, periods) in enumerate(zip(requests, bounds, strict=True)):

@@ -355,6 +355,9 @@ def _percentage_text(rate: Rate, fmt: _Formatter) -> str:
         text += f", max {fmt.amount(rate.max_per_event)}"
     if rate.free_amount > ZERO:
         text += f", first {fmt.amount(rate.free_amount)} of transactions free"
+    if rate.free_events > 0:
+        noun = "transaction" if rate.free_events == 1 else "transactions"
+        text += f", first {rate.free_events:,} {noun} free"
     return text
 
 

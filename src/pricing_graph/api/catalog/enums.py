@@ -66,6 +66,11 @@ describe_enum(
     MAX="The largest value in the period, e.g. peak seats.",
     UNIQUE_COUNT="Distinct values of the property, e.g. monthly active users.",
     LATEST="The last value reported in the period, e.g. storage GB.",
+    WEIGHTED_SUM=(
+        "A gauge integrated over time: each event reports the new value (GB stored now), "
+        "the quantity is value x hours (GB-hours), the last value carried into the next "
+        "period; a price's unit conversion turns it into GB-months."
+    ),
 )
 describe_enum(
     PricingModel,

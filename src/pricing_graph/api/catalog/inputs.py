@@ -104,6 +104,7 @@ class RateInput:
     max_per_event: Decimal | None = None
     free_amount: Decimal = ZERO
     markup_percent: Decimal = ZERO
+    free_events: int = 0
 
 
 @strawberry.input
@@ -170,6 +171,16 @@ class RampInput:
     prices: list[PriceInput] = strawberry.field(default_factory=list)
 
 
+@strawberry.input(description="A boolean feature a plan entitles its contracts to.")
+class FeatureEntitlementInput:
+    key: str = strawberry.field(
+        description='What checkEntitlement asks about, e.g. "sso" (lowercase key).'
+    )
+    display_name: str = strawberry.field(
+        description='What the pricing page shows, e.g. "Single sign-on".'
+    )
+
+
 @strawberry.input
 class UsageLimitInput:
     metric_key: str
@@ -197,6 +208,7 @@ class CreatePlanInput:
     net_payment_days: int = 30
     features: list[str] = strawberry.field(default_factory=list)
     usage_limits: list[UsageLimitInput] = strawberry.field(default_factory=list)
+    feature_entitlements: list[FeatureEntitlementInput] = strawberry.field(default_factory=list)
 
 
 @strawberry.input(description="Drafts only. Omitted fields stay; given lists replace whole.")
@@ -216,6 +228,7 @@ class UpdatePlanInput:
     features: list[str] | None = strawberry.UNSET
     usage_limits: list[UsageLimitInput] | None = strawberry.UNSET
     ramps: list[RampInput] | None = strawberry.UNSET
+    feature_entitlements: list[FeatureEntitlementInput] | None = strawberry.UNSET
 
 
 describe(
@@ -271,6 +284,11 @@ describe(
     min_per_event="PERCENTAGE: least one transaction pays.",
     max_per_event="PERCENTAGE: most one transaction pays.",
     free_amount="PERCENTAGE: transaction volume per period that pays nothing; 0 by default.",
+    free_events=(
+        "PERCENTAGE: the first N transactions of each period pay nothing (no percentage, no "
+        "fixed fee), as Lago's free_units_per_events; with freeAmount, whichever runs out "
+        "first ends the free transactions. 0 (none) by default."
+    ),
     markup_percent="DYNAMIC: percent added to the events' own costs; 0 by default.",
 )
 describe(
@@ -349,6 +367,10 @@ _PLAN_FIELDS = {
     "features": "Pricing-page bullet points.",
     "usage_limits": "Per-metric limits and rate limits.",
     "ramps": "Pricing over time: each ramp but the last lasts durationPeriods periods.",
+    "feature_entitlements": (
+        "Boolean features the plan entitles its contracts to (checkEntitlement's featureKey); "
+        "the pricing page shows their display names when `features` is empty."
+    ),
 }
 describe(
     CreatePlanInput,

@@ -144,6 +144,12 @@ class Trial:
     spending_cap: Decimal | None
 
 
+@strawberry.type(description="A boolean feature a plan entitles its contracts to.")
+class FeatureEntitlement:
+    key: str = strawberry.field(description='What checkEntitlement asks about, e.g. "sso".')
+    display_name: str = strawberry.field(description='As shown, e.g. "Single sign-on".')
+
+
 @strawberry.type(description="A per-metric usage limit and rate limit shown on the pricing page.")
 class UsageLimit:
     limit: Decimal | None = strawberry.field(description="Units per billing period; null = none.")
@@ -196,6 +202,10 @@ class Plan(Node):
     created_at: datetime
     published_at: datetime | None
     row: strawberry.Private[PlanRow]
+    feature_entitlements: list[FeatureEntitlement] = strawberry.field(
+        default_factory=list,
+        description="Boolean features a contract on this plan is entitled to.",
+    )
 
     @classmethod
     def from_row(cls, row: PlanRow) -> Plan:
@@ -225,7 +235,13 @@ class Plan(Node):
             if row.trial_days
             else None,
             net_payment_days=row.net_payment_days,
-            features=list(row.features),
+            # The pricing page's bullets: as given, else the structured features' names.
+            features=list(row.features)
+            or [str(item["displayName"]) for item in row.feature_entitlements or ()],
+            feature_entitlements=[
+                FeatureEntitlement(key=str(item["key"]), display_name=str(item["displayName"]))
+                for item in row.feature_entitlements or ()
+            ],
             created_at=row.created_at,
             published_at=row.published_at,
             row=row,
@@ -311,6 +327,7 @@ class Rate:
     free_amount: Decimal | None
     markup_percent: Decimal | None
     db_id: strawberry.Private[int]
+    free_events: int | None = None
 
     @classmethod
     def from_row(cls, row: RateRow) -> Rate:
@@ -335,6 +352,7 @@ class Rate:
             free_amount=_only(model, models.PricingModel.PERCENTAGE, row.free_amount),
             markup_percent=_only(model, models.PricingModel.DYNAMIC, row.markup_percent),
             db_id=row.id,
+            free_events=(row.free_events or 0) if model is models.PricingModel.PERCENTAGE else None,
         )
 
     @strawberry.field
@@ -580,6 +598,7 @@ describe(
     min_per_event="PERCENTAGE: least one transaction pays.",
     max_per_event="PERCENTAGE: most one transaction pays.",
     free_amount="PERCENTAGE: transaction volume per period that pays nothing.",
+    free_events="PERCENTAGE: how many transactions of each period pay nothing (0: none).",
     markup_percent="DYNAMIC: percent added to the events' own costs, e.g. 20.",
     tiers="TIERED and VOLUME: the tiers, lowest first.",
 )

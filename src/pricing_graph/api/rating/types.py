@@ -196,6 +196,11 @@ class UsageStatus:
         description="The next published public plan up in tier rank whose limit fits "
         "this usage (the pricing page's upgrade prompt); null when none is needed or none fits."
     )
+    blocked: bool = strawberry.field(
+        default=False,
+        description="At or past a HARD limit: checkEntitlement refuses more of this metric "
+        "this period (usage is still ingested and billed).",
+    )
 
     @classmethod
     def of(cls, status: billing.UsageStatus) -> UsageStatus:
@@ -205,6 +210,7 @@ class UsageStatus:
             limit=status.limit,
             percent_of_limit=status.percent_of_limit,
             next_plan_key=status.next_plan_key,
+            blocked=status.blocked,
         )
 
 

@@ -7,7 +7,7 @@ import strawberry
 from pricing_graph.api.catalog.types import ContextInfo
 from pricing_graph.api.describe import describe_args
 from pricing_graph.api.usage.inputs import UsageEventInput, to_event
-from pricing_graph.api.usage.types import EventError, IngestUsagePayload
+from pricing_graph.api.usage.types import EventError, IngestUsagePayload, OverLimitEvent
 from pricing_graph.services import usage
 from pricing_graph.services.errors import DomainError
 from pricing_graph.services.usage import IngestResult
@@ -22,6 +22,16 @@ def to_payload(result: IngestResult) -> IngestUsagePayload:
         errors=[
             EventError(index=p.index, field=p.field, code=p.code, message=p.message)
             for p in result.problems
+        ],
+        over_limit=[
+            OverLimitEvent(
+                index=o.index,
+                customer_id=o.customer_id,
+                metric_key=o.metric_key,
+                limit=o.limit,
+                used=o.used,
+            )
+            for o in result.over_limit
         ],
     )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import strawberry
 
 from pricing_graph.api.describe import describe
@@ -22,6 +24,18 @@ class EventError:
 
 
 @strawberry.type(
+    description="An accepted event that took its customer past a HARD limit this billing "
+    "period: stored all the same (usage is a fact); the gateway should block what follows."
+)
+class OverLimitEvent:
+    index: int = strawberry.field(description="Position of the event in `events`.")
+    customer_id: str = strawberry.field(description="The customer's external ID.")
+    metric_key: str = strawberry.field(description="The limited metric.")
+    limit: Decimal = strawberry.field(description="The HARD limit per billing period.")
+    used: Decimal = strawberry.field(description="The period's use after this batch.")
+
+
+@strawberry.type(
     description="What happened to a batch: every event is counted once as accepted, "
     "duplicate or rejected."
 )
@@ -38,6 +52,11 @@ class IngestUsagePayload:
         "stored anyway, billed by no invoice until a contract covers them."
     )
     errors: list[EventError]
+    over_limit: list[OverLimitEvent] = strawberry.field(
+        default_factory=list,
+        description="Accepted events past a HARD limit of a contract in force today, in "
+        "this billing period (checkEntitlement answers allowed: false from then on).",
+    )
 
 
 describe(

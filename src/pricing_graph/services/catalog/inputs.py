@@ -112,6 +112,7 @@ class RateSpec:
     max_per_event: Decimal | None = None
     free_amount: Decimal = ZERO
     markup_percent: Decimal = ZERO
+    free_events: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +187,14 @@ class LimitSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class FeatureSpec:
+    """A boolean feature a plan entitles its contracts to ("sso", "Single sign-on")."""
+
+    key: str
+    display_name: str
+
+
+@dataclass(frozen=True, slots=True)
 class NewPlan:
     """A DRAFT plan, whole: ramps, prices, rates, tiers."""
 
@@ -205,6 +214,7 @@ class NewPlan:
     net_payment_days: int = 30
     features: tuple[str, ...] = ()
     usage_limits: tuple[LimitSpec, ...] = ()
+    feature_entitlements: tuple[FeatureSpec, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +238,7 @@ class PlanChanges:
     features: tuple[str, ...] | Unchanged | None = UNCHANGED
     usage_limits: tuple[LimitSpec, ...] | Unchanged | None = UNCHANGED
     ramps: tuple[RampSpec, ...] | Unchanged | None = UNCHANGED
+    feature_entitlements: tuple[FeatureSpec, ...] | Unchanged | None = UNCHANGED
 
 
 @dataclass(frozen=True, slots=True)

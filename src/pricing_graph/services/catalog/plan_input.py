@@ -228,6 +228,7 @@ def _rate(path: Path, given: RateSpec, errors: list[Problem]) -> models.Rate:
         max_per_event=given.max_per_event,
         free_amount=given.free_amount,
         markup_percent=given.markup_percent,
+        free_events=given.free_events,
     )
 
 

@@ -24,6 +24,10 @@ from pricing_graph.rating import models
 from pricing_graph.services import access
 from pricing_graph.services.actor import Actor
 from pricing_graph.services.catalog.changes import catalog_changed
+from pricing_graph.services.catalog.features import (
+    feature_entitlements_from_input,
+    stored_feature_entitlements,
+)
 from pricing_graph.services.catalog.inputs import (
     ById,
     NewPlan,
@@ -127,6 +131,7 @@ async def create_plan(uow: UnitOfWork, actor: Actor, given: NewPlan) -> PlanRow:
         unit = pricing_unit_from_input(given.pricing_unit, errors)
         ramps = ramps_from_input(given.ramps, metrics, errors)
         limits = usage_limits_from_input(given.usage_limits, metrics, errors)
+        features = feature_entitlements_from_input(given.feature_entitlements, errors)
         plan = models.Plan(
             key=given.key,
             version=1,
@@ -153,6 +158,7 @@ async def create_plan(uow: UnitOfWork, actor: Actor, given: NewPlan) -> PlanRow:
                 tier_rank=given.tier_rank,
                 features=tuple(given.features),
                 usage_limits=limits,
+                feature_entitlements=features,
             ),
             metric_ids=_ids(metrics),
         )
@@ -214,7 +220,13 @@ async def update_plan(uow: UnitOfWork, actor: Actor, given: PlanChanges) -> Plan
             visibility=changes["visibility"].value if "visibility" in changes else row.visibility,
             tier_rank=changes.get("tier_rank", row.tier_rank),
             features=tuple(changes.get("features", row.features)),
+            feature_entitlements=feature_entitlements_from_input(
+                changes["feature_entitlements"], errors
+            )
+            if "feature_entitlements" in changes
+            else stored_feature_entitlements(row),
         )
+        refuse_if(errors)
         for column, value in plan_settings(plan, listing).items():
             setattr(row, column, value)
         if "ramps" in changes:
@@ -323,6 +335,7 @@ async def create_plan_version(uow: UnitOfWork, actor: Actor, given: ById) -> Pla
                 tier_rank=source.tier_rank,
                 features=tuple(source.features),
                 usage_limits=limits,
+                feature_entitlements=stored_feature_entitlements(source),
             ),
             metric_ids=_ids(metrics),
         )

@@ -1,0 +1,1 @@
+"""Entitlements: what a customer may use (queries) and a contract's overrides (mutation)."""

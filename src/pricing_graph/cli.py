@@ -81,8 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers",
         type=_positive,
         default=1,
-        help="processes (default: 1). More than one shares uvicorn's socket, which loses "
-        "TCP_NODELAY (issue 10): prefer several one-worker processes behind a load balancer",
+        help="processes sharing the listening socket (default: 1); every accepted "
+        "connection gets TCP_NODELAY, whichever process accepts it",
     )
 
     migrate = commands.add_parser(
@@ -187,6 +187,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from pricing_graph.api.observe import OTEL_MISSING, tracing_available
     from pricing_graph.app import create_app
+    from pricing_graph.http.nodelay import NoDelayHTTPProtocol
     from pricing_graph.http.ops import logging_config
 
     if settings.otel and not tracing_available():
@@ -203,6 +204,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         host=host,
         port=port,
         workers=args.workers,
+        http=NoDelayHTTPProtocol,  # TCP_NODELAY with any number of workers (http/nodelay.py)
         log_level=settings.log_level,
         log_config=logging_config(settings),
         access_log=False,  # the request log (http/ops.py) says more, in the chosen format

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from pricing_graph.store.catalog import PlanRow
 from pricing_graph.store.catalog_repo import LoadedPlan
+from pricing_graph.store.sealed_rows import SealedRows
 
 
 class PlanCache:
@@ -18,6 +19,8 @@ class PlanCache:
 
     def __init__(self) -> None:
         self._plans: dict[int, LoadedPlan] = {}
+        # The same plans' rows, for the GraphQL loaders (store/sealed_rows.py).
+        self.rows = SealedRows()
 
     def get(self, row: PlanRow) -> LoadedPlan | None:
         found = self._plans.get(row.id or 0) if row.status != "DRAFT" else None

@@ -383,9 +383,16 @@ class Price(Node):
 
     @strawberry.field(description='Pricing-page text, e.g. "$0.002 per 1K tokens".')
     async def display_price(self, info: ContextInfo, locale: str = "en_US") -> str:
+        # Computed once per price version: a price of a published or archived plan never
+        # changes, so its text is kept per locale for the process (store/sealed_rows.py).
+        sealed = info.context.loaders.plan_cache.rows
+        key = ("displayPrice", self.row.id, locale)
+        kept = sealed.derived(PriceRow.__tablename__, self.row.id, key)
+        if kept is not None:
+            return str(kept)
         price = await domain_price(info, self.row)
         try:
-            return display_price(
+            text = display_price(
                 price,
                 pricing_unit_of(self.plan),
                 locale,
@@ -393,6 +400,8 @@ class Price(Node):
             )
         except UnknownLocale as exc:
             raise PublicError(ErrorCode.INVALID_VALUE, "locale", str(exc)) from None
+        sealed.keep_derived(PriceRow.__tablename__, self.row.id, key, text)
+        return text
 
 
 async def domain_price(info: ContextInfo, row: PriceRow) -> models.Price:

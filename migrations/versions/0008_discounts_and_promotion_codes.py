@@ -1,7 +1,7 @@
 """discounts and promotion codes
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0006
 Create Date: 2026-11-27 10:21:16.305371
 
 Discounts (issue 14): a contract's discounts, a plan version's default discounts,
@@ -16,7 +16,7 @@ from alembic import op
 from pricing_graph.store.types import ExactDecimal
 
 revision: str = "0008"
-down_revision: str | None = "0005"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -135,5 +135,10 @@ async def test_bodies_orjson_refuses_are_read_as_before(
         headers={"content-type": "application/json"},
     )
     assert response.status_code == 200, response.text
+    if getattr(database.usage, "client", None) is not None:  # ClickHouse: Decimal128(12)
+        [error] = response.json()["errors"]
+        assert (error["field"], error["code"]) == ("events.0.properties.tokens", "INVALID_VALUE")
+        assert await _stored(database) == 0
+        return
     assert response.json()["accepted"] == 1, response.text
     assert await _stored(database) == 1

@@ -371,6 +371,8 @@ class _Batch:
             value, unique_value = _metered(event, metric, properties, _unclean)
         except _Unclean:
             return None
+        if self.store is not None and self.store.refusal(value, occurred_at) is not None:
+            return None
         key = group_key(dimensions)
         if len(key) > MAX_GROUP_KEY_LENGTH:
             return None

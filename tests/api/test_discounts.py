@@ -20,6 +20,7 @@ from tests.api.test_contracts import (
     ERRORS,
     plan_action,
 )
+from tests.api.test_saved_quotes import accept, approve, create_quote
 from tests.support.graphql import execute
 
 from pricing_graph.api.context import Context
@@ -622,3 +623,36 @@ async def test_amend_contract_adds_and_ends_discounts(database: Any) -> None:
         ("input.addDiscounts.1.key", "DUPLICATE_KEY"),
         ("input.endDiscounts.0.key", "NOT_FOUND"),
     ]
+
+
+async def test_an_accepted_saved_quote_redeems_its_code_and_keeps_its_discounts(
+    database: Any,
+) -> None:
+    """A saved quote keeps `discounts` and `promotionCode` in its input; accepting it signs
+    a contract with both and redeems the code once."""
+    ids = await seed(database)
+    await execute(database, CREATE_CODE, input=code_input(maxRedemptions=5))
+    five_off = {"key": "five", "kind": "AMOUNT", "value": "5", "duration": "FOREVER"}
+    quote = quote_input(ids, 2, discounts=[five_off], promotionCode="LAUNCH20")
+    saved = await create_quote(
+        database, {"customerId": ids["acme"], "quote": quote, "validUntil": "2026-12-31"}
+    )
+    await approve(database, saved["id"])
+    accepted = await accept(database, saved["id"], "2026-01-01")
+    read = await execute(
+        database,
+        f"query($id: ID!) {{ node(id: $id) {{ ... on Contract {{ {CONTRACT} }} }} }}",
+        id=accepted["contract"]["id"],
+    )
+    contract = read["node"]
+    assert [(d["key"], d["source"]) for d in contract["discounts"]] == [
+        ("five", "CONTRACT"),
+        ("LAUNCH20", "PROMOTION_CODE"),
+    ]
+    # No usage yet: $100.00 - 5.00 = 95.00, then 20% of 95.00 = 19.00: 76.00.
+    assert (contract["invoicePreview"]["discountsTotal"], contract["invoicePreview"]["total"]) == (
+        "24.00",
+        "76.00",
+    )
+    codes = (await execute(database, CODES))["promotionCodes"]
+    assert codes["nodes"] == [{"code": "LAUNCH20", "timesRedeemed": 1, "maxRedemptions": 5}]

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
 from enum import StrEnum
+from functools import lru_cache
 
 from .calendar import BillingCalendar, Period
 from .errors import InvalidTerms, PeriodOutOfRange
@@ -110,8 +111,10 @@ def check_discounts(discounts: Sequence[Discount], price_keys: set[str]) -> None
             raise InvalidTerms(f"{f}.expires", "must be after starts")
 
 
+@lru_cache(maxsize=4096)
 def first_period(calendar: BillingCalendar, starts: date | None) -> int:
-    """The index of the first period that starts on or after `starts`."""
+    """The index of the first period that starts on or after `starts` (cached: a
+    calendar is a frozen value, asked once per discount and period)."""
     if starts is None or starts <= calendar.start:
         return 0
     index = calendar.index_of(starts)

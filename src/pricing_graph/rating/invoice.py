@@ -485,6 +485,7 @@ def rate_period(
     due_in_unit -= discounts_total + credits_total
     breakage = ledger.expire(c.grants, period.end) if c.grants else []
 
+    closing = ledger.state(index + 1)
     all_advance = all(line.in_advance for line in lines) and not true_ups
     currency_lines: list[InvoiceLine] = []
     q_cur = quantum(c.currency_decimals)
@@ -547,7 +548,9 @@ def rate_period(
         total=total,
         unpriced=tuple(unpriced),
         breakage=tuple(breakage),
-        closing_state=replace(ledger.state(index + 1), discount_left=tuple(discount_left.items())),
+        closing_state=replace(closing, discount_left=tuple(discount_left.items()))
+        if discount_left
+        else closing,
         discounts=tuple(discounts),
         discounts_total=discounts_total,
     )

@@ -308,6 +308,11 @@ async def _ingestion(db: Scratch) -> dict[int, tuple[float, float, float]]:
                         break
                 except httpx.TransportError:
                     await asyncio.sleep(0.1)
+            for _ in range(60):  # until every worker has started (its CPU stops growing)
+                idle = _cpu_seconds(server.pid)
+                await asyncio.sleep(0.5)
+                if _cpu_seconds(server.pid) - idle < 0.02:
+                    break
             number = 0
             for in_flight in (1, IN_FLIGHT):
                 http_rates, copy_rates, cpu = [], [], []

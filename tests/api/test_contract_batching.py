@@ -20,7 +20,7 @@ from pricing_graph.store.contracts import (
     CustomerRow,
 )
 from pricing_graph.store.usage import UsageEventRow
-from pricing_graph.store.usage_repo import group_key
+from pricing_graph.store.usage_repo import group_key, insert_events
 
 LISTING = """
 {
@@ -62,17 +62,17 @@ async def _contracts(database: Any, first: int, count: int) -> None:
             session.add(
                 ContractSettingsRow(contract_id=contract.id, effective_from=date(2026, 1, 1))
             )
-            session.add(
-                UsageEventRow(
-                    customer_id=customer.id,
-                    metric_id=metric.id,
-                    event_id=f"e{n}",
-                    occurred_at=datetime(2026, 1, 10, tzinfo=UTC),
-                    value=Decimal(1000),
-                    group_key=group_key({"model": "gpt-4"}),
-                    dimensions={"model": "gpt-4"},
-                )
+            # through the store's insert, which keeps the hourly rollups previews read
+            event = UsageEventRow(
+                customer_id=customer.id,
+                metric_id=metric.id,
+                event_id=f"e{n}",
+                occurred_at=datetime(2026, 1, 10, tzinfo=UTC),
+                value=Decimal(1000),
+                group_key=group_key({"model": "gpt-4"}),
+                dimensions={"model": "gpt-4"},
             )
+            await insert_events(session, [event.model_dump(exclude={"id"})])
 
 
 async def _listing(database: Any) -> tuple[int, dict[str, Any]]:

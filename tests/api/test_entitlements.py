@@ -290,6 +290,16 @@ async def test_features_and_limits_answer_with_the_upgrade_prompt(database: Any)
         None,
     )
     assert (await check(database, feature="sso"))["allowed"] is True
+    # usageStatus follows the contract's limit: 12 of 50, not blocked (SOFT anyway)
+    assert (await execute(database, STATUS, id=contract_id))["contract"]["usageStatus"] == [
+        {
+            "metricKey": "api_calls",
+            "used": "12",
+            "limit": "50",
+            "nextPlanKey": None,
+            "blocked": False,
+        }
+    ]
     stale = (
         await execute(
             database,

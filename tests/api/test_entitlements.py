@@ -30,9 +30,11 @@ from tests.api.test_rating_fixes import (
 )
 from tests.support.graphql import StatementCounter, execute, execute_raw
 
+from pricing_graph.api.context import Context
+from pricing_graph.api.schema import schema
 from pricing_graph.app import create_app
 from pricing_graph.services import keys
-from pricing_graph.services.actor import Role
+from pricing_graph.services.actor import ROLE_SCOPES, Actor, Role
 from pricing_graph.services.unit_of_work import UnitOfWork
 from pricing_graph.settings import Settings
 
@@ -374,3 +376,37 @@ async def test_the_bulk_endpoint_reports_events_past_a_hard_limit(
     assert body["overLimit"] == [
         {"index": 10, "customerId": "acme", "metricKey": "api_calls", "limit": "10", "used": "11"}
     ]
+
+
+async def test_a_partner_checks_its_own_customers_only(database: Any) -> None:
+    await setup(database)
+    await execute(
+        database,
+        CREATE_CUSTOMER,
+        input={"externalId": "shop", "name": "Shop", "partnerOwner": "p1"},
+    )
+
+    async def as_partner(partner: str, customer: str) -> Any:
+        actor = Actor(role=Role.PARTNER, scopes=ROLE_SCOPES[Role.PARTNER], partner=partner)
+        return await schema.execute(
+            CHECK,
+            variable_values={"customer": customer, "feature": "dashboards"},
+            context_value=Context(database, actor=actor),
+        )
+
+    own = await as_partner("p1", "shop")
+    assert own.errors is None
+    # no contract in force: refused, but answered
+    assert own.data["checkEntitlement"]["allowed"] is False
+    for partner, customer in (("p2", "shop"), ("p1", "acme")):
+        other = await as_partner(partner, customer)
+        assert other.data is None or other.data["checkEntitlement"] is None
+        assert [(e.extensions["field"], e.extensions["code"]) for e in other.errors or []] == [
+            ("customerId", "NOT_FOUND")
+        ]
+    anonymous = await schema.execute(
+        CHECK,
+        variable_values={"customer": "shop", "feature": "dashboards"},
+        context_value=Context(database, actor=Actor()),
+    )
+    assert [e.extensions["code"] for e in anonymous.errors or []] == ["FORBIDDEN"]

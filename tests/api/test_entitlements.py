@@ -23,7 +23,9 @@ from tests.api.test_rating_fixes import (
     CREATE_CONTRACT,
     CREATE_CUSTOMER,
     CREATE_METRIC,
+    CREATE_PLAN,
     CREATE_PRODUCT,
+    UPDATE_PLAN,
     plan_input,
     published_plan,
     usage_price,
@@ -410,3 +412,52 @@ async def test_a_partner_checks_its_own_customers_only(database: Any) -> None:
         context_value=Context(database, actor=Actor()),
     )
     assert [e.extensions["code"] for e in anonymous.errors or []] == ["FORBIDDEN"]
+
+
+async def test_plan_features_are_checked_edited_and_copied(database: Any) -> None:
+    starter, _ = await setup(database)
+    product = (await execute(database, '{ product(key: "api") { id } }'))["product"]["id"]
+    bad = (
+        await execute(
+            database,
+            CREATE_PLAN,
+            input=plan_input(
+                product,
+                "bad",
+                [usage_price("calls", "api_calls", {"model": "FLAT", "unitPrice": "1"})],
+                featureEntitlements=[
+                    {"key": "sso", "displayName": "SSO"},
+                    {"key": "sso", "displayName": "Again"},
+                    {"key": "Bad Key", "displayName": ""},
+                ],
+            ),
+        )
+    )["createPlan"]
+    assert bad["plan"] is None
+    assert [(e["field"], e["code"]) for e in bad["errors"]] == [
+        ("input.featureEntitlements.1.key", "DUPLICATE_KEY"),
+        ("input.featureEntitlements.2.key", "INVALID_VALUE"),
+        ("input.featureEntitlements.2.displayName", "REQUIRED"),
+    ]
+    copy = (
+        await execute(
+            database,
+            "mutation($id: ID!) { createPlanVersion(input: {id: $id}) { plan { id } } }",
+            id=starter,
+        )
+    )["createPlanVersion"]["plan"]["id"]
+    assert (await execute(database, PLAN, id=copy))["plan"]["featureEntitlements"] == [
+        {"key": "dashboards", "displayName": "Dashboards"}
+    ]
+    updated = (
+        await execute(
+            database,
+            UPDATE_PLAN,
+            input={"id": copy, "featureEntitlements": features("dashboards", "sso")},
+        )
+    )["updatePlan"]
+    assert updated["errors"] == []
+    assert (await execute(database, PLAN, id=copy))["plan"] == {
+        "features": ["Dashboards", "Single sign-on"],
+        "featureEntitlements": features("dashboards", "sso"),
+    }

@@ -5,7 +5,9 @@
 Seeds the demo (Startup Inc on the Pro Plan, whose `model_units` limit is 10,000,000 a
 month, HARD), adds `--events` January 2026 events of Startup Inc's `model_units` (so the
 aggregate has rows to read), then times `--calls` checks through the GraphQL schema (no
-HTTP), taking turns: a metered check (the one usage aggregate) and a feature check. Prints
+HTTP), taking turns: a metered check (the one usage aggregate; refused, so the upgrade
+query runs too), a feature check, and the metered check called on the service directly
+(`service`: no GraphQL parsing, validation or result mapping). Prints
 the median and 95th percentile in ms per backend. PostgreSQL is skipped with a message when
 unreachable.
 """
@@ -19,7 +21,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -32,7 +34,9 @@ from sqlalchemy import text
 from pricing_graph.api.context import Context, Database
 from pricing_graph.api.schema import schema
 from pricing_graph.demo.seed import seed_database
+from pricing_graph.services import entitlements
 from pricing_graph.services.actor import SYSTEM
+from pricing_graph.services.unit_of_work import UnitOfWork
 from pricing_graph.store.engine import make_engine, make_session_factory
 from pricing_graph.store.migrate import upgrade
 from pricing_graph.store.usage import UsageEventRow
@@ -46,6 +50,7 @@ FEATURE = """
   { allowed } }
 """
 JAN = datetime(2026, 1, 1, tzinfo=UTC)
+CHECKED_ON = date(2026, 1, 31)
 
 
 async def _load_events(database: Database, count: int) -> None:
@@ -95,12 +100,23 @@ async def _run(url: str, events: int, calls: int) -> dict[str, list[float]]:
         await _load_events(database, events)
         answer = await _ask(database, METERED)
         print(f"  answer: {answer['checkEntitlement']}")
-        timings: dict[str, list[float]] = {"metered": [], "feature": []}
+        timings: dict[str, list[float]] = {"metered": [], "feature": [], "service": []}
+        question = entitlements.EntitlementQuestion(
+            "startup-inc", metric_key="model_units", quantity=Decimal(4_000_000)
+        )
         for _ in range(calls):
             for name, query in (("metered", METERED), ("feature", FEATURE)):
                 started = time.perf_counter()
                 await _ask(database, query)
                 timings[name].append((time.perf_counter() - started) * 1000)
+            # the same metered check without GraphQL: the service on a fresh unit of work
+            started = time.perf_counter()
+            uow = UnitOfWork(database)
+            try:
+                await entitlements.check_entitlement(uow, SYSTEM, question, today=CHECKED_ON)
+            finally:
+                await uow.close()
+            timings["service"].append((time.perf_counter() - started) * 1000)
         return timings
     finally:
         await engine.dispose()

@@ -23,16 +23,20 @@ from tests.api.test_rating_fixes import (
     CREATE_CONTRACT,
     CREATE_CUSTOMER,
     CREATE_METRIC,
+    CREATE_PLAN,
     CREATE_PRODUCT,
+    UPDATE_PLAN,
     plan_input,
     published_plan,
     usage_price,
 )
 from tests.support.graphql import StatementCounter, execute, execute_raw
 
+from pricing_graph.api.context import Context
+from pricing_graph.api.schema import schema
 from pricing_graph.app import create_app
 from pricing_graph.services import keys
-from pricing_graph.services.actor import Role
+from pricing_graph.services.actor import ROLE_SCOPES, Actor, Role
 from pricing_graph.services.unit_of_work import UnitOfWork
 from pricing_graph.settings import Settings
 
@@ -290,6 +294,16 @@ async def test_features_and_limits_answer_with_the_upgrade_prompt(database: Any)
         None,
     )
     assert (await check(database, feature="sso"))["allowed"] is True
+    # usageStatus follows the contract's limit: 12 of 50, not blocked (SOFT anyway)
+    assert (await execute(database, STATUS, id=contract_id))["contract"]["usageStatus"] == [
+        {
+            "metricKey": "api_calls",
+            "used": "12",
+            "limit": "50",
+            "nextPlanKey": None,
+            "blocked": False,
+        }
+    ]
     stale = (
         await execute(
             database,
@@ -364,3 +378,86 @@ async def test_the_bulk_endpoint_reports_events_past_a_hard_limit(
     assert body["overLimit"] == [
         {"index": 10, "customerId": "acme", "metricKey": "api_calls", "limit": "10", "used": "11"}
     ]
+
+
+async def test_a_partner_checks_its_own_customers_only(database: Any) -> None:
+    await setup(database)
+    await execute(
+        database,
+        CREATE_CUSTOMER,
+        input={"externalId": "shop", "name": "Shop", "partnerOwner": "p1"},
+    )
+
+    async def as_partner(partner: str, customer: str) -> Any:
+        actor = Actor(role=Role.PARTNER, scopes=ROLE_SCOPES[Role.PARTNER], partner=partner)
+        return await schema.execute(
+            CHECK,
+            variable_values={"customer": customer, "feature": "dashboards"},
+            context_value=Context(database, actor=actor),
+        )
+
+    own = await as_partner("p1", "shop")
+    assert own.errors is None
+    # no contract in force: refused, but answered
+    assert own.data["checkEntitlement"]["allowed"] is False
+    for partner, customer in (("p2", "shop"), ("p1", "acme")):
+        other = await as_partner(partner, customer)
+        assert other.data is None or other.data["checkEntitlement"] is None
+        assert [(e.extensions["field"], e.extensions["code"]) for e in other.errors or []] == [
+            ("customerId", "NOT_FOUND")
+        ]
+    anonymous = await schema.execute(
+        CHECK,
+        variable_values={"customer": "shop", "feature": "dashboards"},
+        context_value=Context(database, actor=Actor()),
+    )
+    assert [e.extensions["code"] for e in anonymous.errors or []] == ["FORBIDDEN"]
+
+
+async def test_plan_features_are_checked_edited_and_copied(database: Any) -> None:
+    starter, _ = await setup(database)
+    product = (await execute(database, '{ product(key: "api") { id } }'))["product"]["id"]
+    bad = (
+        await execute(
+            database,
+            CREATE_PLAN,
+            input=plan_input(
+                product,
+                "bad",
+                [usage_price("calls", "api_calls", {"model": "FLAT", "unitPrice": "1"})],
+                featureEntitlements=[
+                    {"key": "sso", "displayName": "SSO"},
+                    {"key": "sso", "displayName": "Again"},
+                    {"key": "Bad Key", "displayName": ""},
+                ],
+            ),
+        )
+    )["createPlan"]
+    assert bad["plan"] is None
+    assert [(e["field"], e["code"]) for e in bad["errors"]] == [
+        ("input.featureEntitlements.1.key", "DUPLICATE_KEY"),
+        ("input.featureEntitlements.2.key", "INVALID_VALUE"),
+        ("input.featureEntitlements.2.displayName", "REQUIRED"),
+    ]
+    copy = (
+        await execute(
+            database,
+            "mutation($id: ID!) { createPlanVersion(input: {id: $id}) { plan { id } } }",
+            id=starter,
+        )
+    )["createPlanVersion"]["plan"]["id"]
+    assert (await execute(database, PLAN, id=copy))["plan"]["featureEntitlements"] == [
+        {"key": "dashboards", "displayName": "Dashboards"}
+    ]
+    updated = (
+        await execute(
+            database,
+            UPDATE_PLAN,
+            input={"id": copy, "featureEntitlements": features("dashboards", "sso")},
+        )
+    )["updatePlan"]
+    assert updated["errors"] == []
+    assert (await execute(database, PLAN, id=copy))["plan"] == {
+        "features": ["Dashboards", "Single sign-on"],
+        "featureEntitlements": features("dashboards", "sso"),
+    }

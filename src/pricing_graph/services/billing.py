@@ -43,7 +43,7 @@ from pricing_graph.rating.models import ZERO
 from pricing_graph.rating.proration import Segment, rate_split_period
 from pricing_graph.rating.timing import IssuedInvoice
 from pricing_graph.rating.usage import Group, group_of
-from pricing_graph.services import access
+from pricing_graph.services import access, entitlements
 from pricing_graph.services.actor import Actor
 from pricing_graph.services.catalog.inputs import DimensionValueSpec
 from pricing_graph.services.errors import DomainError, ErrorCode, Problem
@@ -496,11 +496,13 @@ async def usage_status(
     metric_rows = await reads.metrics([limit.metric_id for limit in limits])
     plan_row = rating.plans[plan_id].row
     upgrade = await _next_plan_up(reads, plan_row.product_id, plan_row.tier_rank, used)
+    # the contract's own limits (setContractEntitlement) replace the plan's
+    overrides = await entitlements.limit_overrides(uow, contract_id)
     statuses = []
     for limit, metric in zip(limits, metric_rows, strict=True):
         assert metric is not None
         amount = used.get(metric.key, Decimal(0))
-        cap = limit.limit_quantity
+        cap, enforcement = overrides.get(metric.key, (limit.limit_quantity, limit.enforcement))
         at_limit = cap is not None and amount >= cap
         statuses.append(
             UsageStatus(
@@ -511,7 +513,7 @@ async def usage_status(
                 if cap
                 else None,
                 next_plan_key=upgrade if at_limit else None,
-                blocked=at_limit and limit.enforcement == "HARD",
+                blocked=at_limit and enforcement == "HARD",
             )
         )
     return statuses

@@ -563,6 +563,19 @@ async def set_contract_entitlement(
     return await uow.run(work)
 
 
+async def limit_overrides(
+    uow: UnitOfWork, contract_id: int
+) -> dict[str, tuple[Decimal | None, str]]:
+    """The contract's metered-limit overrides: metric key -> (limit, enforcement)."""
+    async with uow.reader() as session:
+        found = await store.contract_overrides(session, [contract_id])
+    return {
+        o.key: (o.limit, o.enforcement or HARD)
+        for o in found.get(contract_id, [])
+        if o.kind == store.LIMIT
+    }
+
+
 # -- ingestion -------------------------------------------------------------------------------
 
 

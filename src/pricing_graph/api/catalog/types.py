@@ -570,7 +570,8 @@ describe(
     rounding_mode="How line amounts are rounded to the unit's minor digits.",
     trial="The free trial; null = none.",
     net_payment_days="Days from an invoice's issue date to its due date (net 30 = 30).",
-    features='Pricing-page bullet points, e.g. ["Community support", "Usage caps"].',
+    features='Pricing-page bullet points, e.g. ["Community support", "Usage caps"]; when '
+    "the plan gives none, the display names of its featureEntitlements.",
     created_at="When this version was created (UTC).",
     published_at="When this version was published (UTC); null while DRAFT.",
     product="The product the plan sells.",

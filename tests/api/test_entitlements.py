@@ -40,6 +40,8 @@ from pricing_graph.services.actor import ROLE_SCOPES, Actor, Role
 from pricing_graph.services.unit_of_work import UnitOfWork
 from pricing_graph.settings import Settings
 
+USAGE_STORES = True  # the checks and the HARD-limit report also read a ClickHouse usage store
+
 CHECK = """
 query($customer: String!, $feature: String, $metric: String, $quantity: Decimal! = "1") {
   checkEntitlement(customerId: $customer, featureKey: $feature, metricKey: $metric,
@@ -350,13 +352,13 @@ async def test_bad_questions_are_refused_by_argument(database: Any) -> None:
 
 
 async def test_the_bulk_endpoint_reports_events_past_a_hard_limit(
-    database: Any, database_url: str
+    database: Any, database_url: str, usage_url: str
 ) -> None:
     await setup(database)
     uow = UnitOfWork(database)
     _, secret = await keys.create_key(uow, Role.ADMIN, name="entitlement tests")
     await uow.close()
-    app = create_app(Settings(database_url=database_url))
+    app = create_app(Settings(database_url=database_url, usage_url=usage_url))
     now = datetime.now(UTC).replace(microsecond=0).isoformat()
     events = [
         {"eventId": f"bulk-{n}", "customerId": "acme", "metricKey": "api_calls", "timestamp": now}

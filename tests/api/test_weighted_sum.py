@@ -29,6 +29,8 @@ from tests.api.test_rating_fixes import (
 )
 from tests.support.graphql import execute
 
+USAGE_STORES = True  # the gauge is read from the ClickHouse usage store too
+
 PREVIEWS = """
 query($id: ID!) {
   contract(id: $id) {

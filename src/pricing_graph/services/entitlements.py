@@ -39,7 +39,8 @@ from pricing_graph.store import entitlements as store
 from pricing_graph.store.contracts import claim_revision
 from pricing_graph.store.contracts_repo import amendment
 from pricing_graph.store.entitlements import ActiveContract, Override, PlanEntitlements
-from pricing_graph.store.usage_repo import UsageRequest, aggregate_usage_many
+from pricing_graph.store.usage_repo import UsageRequest
+from pricing_graph.store.usage_store import UsageStore
 
 FEATURE = "FEATURE"
 METERED = "METERED"
@@ -236,6 +237,7 @@ async def _override_metrics(
 
 async def _used(
     session: AsyncSession,
+    usage: UsageStore,
     wanted: Sequence[tuple[int, ActiveContract, dict[int, models.Metric]]],
     today: date,
 ) -> list[dict[str, Decimal]]:
@@ -250,7 +252,7 @@ async def _used(
                 periods=((_midnight(start), _midnight(end)),),
             )
         )
-    snapshots = await aggregate_usage_many(session, requests) if requests else []
+    snapshots = await usage.aggregate_usage_many(session, requests) if requests else []
     result: list[dict[str, Decimal]] = []
     for (_, _, metrics), [snapshot] in zip(wanted, snapshots, strict=True):
         by_key = {m.key: m for m in metrics.values()}
@@ -317,6 +319,7 @@ async def entitlements(
             metered.append((contract, plan, _limits(plan, overrides, metrics)))
         used = await _used(
             session,
+            uow.database.usage,
             [
                 (
                     cid,
@@ -389,7 +392,9 @@ async def check_entitlement(
         if given.feature_key is not None:
             return await _check_feature(session, cid, given.feature_key, given.quantity, day)
         assert given.metric_key is not None
-        return await _check_metric(session, cid, given.metric_key, given.quantity, day)
+        return await _check_metric(
+            session, uow.database.usage, cid, given.metric_key, given.quantity, day
+        )
 
 
 async def _check_feature(
@@ -411,7 +416,12 @@ async def _check_feature(
 
 
 async def _check_metric(
-    session: AsyncSession, customer_id: int, key: str, quantity: Decimal, day: date
+    session: AsyncSession,
+    usage: UsageStore,
+    customer_id: int,
+    key: str,
+    quantity: Decimal,
+    day: date,
 ) -> EntitlementCheck:
     known = await store.metric_by_key(session, key)
     if known is None:
@@ -435,7 +445,7 @@ async def _check_metric(
         return EntitlementCheck(
             True, METERED, key, quantity, plan_key=plan.key, enforcement=limit.enforcement
         )
-    [amounts] = await _used(session, [(customer_id, contract, {metric_id: metric})], day)
+    [amounts] = await _used(session, usage, [(customer_id, contract, {metric_id: metric})], day)
     used = amounts.get(key, ZERO)
     fits = _fits(metric.aggregation, used, quantity, limit.limit)
     allowed = fits or limit.enforcement == SOFT
@@ -581,6 +591,7 @@ async def limit_overrides(
 
 async def over_hard_limits(
     session: AsyncSession,
+    usage: UsageStore,
     accepted: Sequence[tuple[int, dict[str, Any]]],
     external_ids: dict[int, str],
     *,
@@ -624,7 +635,7 @@ async def over_hard_limits(
             caps.append({mid: lim.limit for mid, lim in hard.items() if mid and lim.limit})
     if not wanted:
         return ()
-    used = await _used(session, wanted, day)
+    used = await _used(session, usage, wanted, day)
     reports: list[OverLimit] = []
     for (customer_id, contract, limited), cap, amounts in zip(wanted, caps, used, strict=True):
         start, end = _period(contract, day)

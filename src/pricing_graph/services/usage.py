@@ -203,6 +203,7 @@ async def ingest_events(
         )
         over_limit = await over_hard_limits(
             session,
+            store,
             [
                 (index, row)
                 for index, row in zip(batch.indexes, batch.rows, strict=True)

@@ -9,8 +9,9 @@ table merges the copy away, the hourly rollup would keep it): route a customer's
 to one process, or replay only after the first attempt answered (docs/scaling.md).
 
 Reads: SUM, MAX and COUNT come from the hourly rollup when every period bound is on the
-hour (contract periods start at midnight UTC), else from the events; UNIQUE_COUNT, LATEST
-and the per-event values always read events. All of a page's requests go in one query per
+hour (contract periods start at midnight UTC), else from the events; UNIQUE_COUNT, LATEST,
+WEIGHTED_SUM (the gauge's changes and its last value before the period) and the per-event
+values always read events. All of a page's requests go in one query per
 kind (aggregates, per-event values), like the SQL store's two statements.
 """
 
@@ -29,6 +30,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from pricing_graph.rating.models import Aggregation, Metric
 from pricing_graph.rating.usage import MetricUsage, UsageSnapshot
+from pricing_graph.rating.weighted import weighted_by_period
 from pricing_graph.store.clickhouse.client import ESCAPES, ClickHouseClient, ClickHouseUrl
 from pricing_graph.store.clickhouse.schema import INTEGER_DIGITS, SCALE, create_schema
 from pricing_graph.store.types import json_text
@@ -210,6 +212,11 @@ class ClickHouseUsageStore:
                 quantity = _quantity(kinds[metric_id], row[4:])
                 quantities[index][bucket][(metric_id, key)] = quantity
 
+        for (index, metric_id, key), per_period in (await self._weighted(requests)).items():
+            for bucket, weighted in enumerate(per_period):
+                if weighted is not None:
+                    quantities[index][bucket][(metric_id, key)] = weighted
+
         detailed: list[str] = []
         for index, (request, periods) in enumerate(zip(requests, bounds, strict=True)):
             wanted = sorted(request.detail_metric_ids & {m for m, _ in request.metrics})
@@ -235,6 +242,61 @@ class ClickHouseUsageStore:
             _snapshots(dict(request.metrics), by_key, amounts)
             for request, by_key, amounts in zip(requests, quantities, values, strict=True)
         ]
+
+    async def _weighted(
+        self, requests: Sequence[UsageRequest]
+    ) -> dict[tuple[int, int, str], list[Decimal | None]]:
+        """WEIGHTED_SUM metrics, as the SQL store reads them (store/weighted_usage.py): each
+        request's gauge changes in its span and the last value before it, in one query;
+        the integration is rating/weighted.py's."""
+        branches: list[str] = []
+        spans: dict[int, list[tuple[datetime, datetime]]] = {}
+        for index, request in enumerate(requests):
+            ids = sorted(
+                m for m, metric in request.metrics if metric.aggregation is Aggregation.WEIGHTED_SUM
+            )
+            if not ids or not request.periods:
+                continue
+            spans[index] = [(as_utc(s), as_utc(e)) for s, e in request.periods]
+            start = micros(min(s for s, _ in spans[index]))
+            end = micros(max(e for _, e in spans[index]))
+            where = (
+                f"customer_id = {int(request.customer_id)} AND metric_id IN ({_ids(ids)}) "
+                "AND value_text != ''"
+            )
+            order = "tuple(occurred_us, ingested_us, position)"
+            branches.append(
+                f"SELECT toUInt32({index}) AS request, toUInt8(0) AS opening, metric_id, "
+                "group_key, occurred_us, value_text, ingested_us, position "
+                f"FROM {self.db}.usage_event_by_time WHERE {where} "
+                f"AND occurred_us >= {start} AND occurred_us < {end}"
+            )
+            branches.append(
+                f"SELECT toUInt32({index}) AS request, toUInt8(1) AS opening, metric_id, "
+                f"group_key, argMax(occurred_us, {order}) AS last_us, "
+                f"argMax(value_text, {order}) AS last_text, toInt64(0) AS no_ingested_us, "
+                f"toUInt32(0) AS no_position FROM {self.db}.usage_event_by_time "
+                f"WHERE {where} AND occurred_us < {start} GROUP BY metric_id, group_key"
+            )
+        if not branches:
+            return {}
+        query = (
+            "SELECT request, opening, metric_id, group_key, occurred_us, value_text "
+            f"FROM ({' UNION ALL '.join(branches)}) "
+            "ORDER BY occurred_us, ingested_us, position"
+        )
+        openings: dict[tuple[int, int, str], Decimal] = {}
+        changes: dict[tuple[int, int, str], list[tuple[datetime, Decimal]]] = defaultdict(list)
+        for row in await self.client.rows(query):
+            key = (int(row[0]), int(row[2]), row[3])
+            if int(row[1]):
+                openings[key] = Decimal(row[5])
+            else:
+                changes[key].append((from_micros(int(row[4])), Decimal(row[5])))
+        return {
+            key: weighted_by_period(openings.get(key), changes.get(key, ()), spans[key[0]])
+            for key in openings.keys() | changes.keys()
+        }
 
     def _aggregate_branches(
         self, index: int, request: UsageRequest, periods: Sequence[tuple[int, int]]

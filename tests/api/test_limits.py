@@ -526,7 +526,11 @@ async def test_cors_allowlist(seeded_url: str) -> None:
         "Access-Control-Request-Method": "POST",
         "Access-Control-Request-Headers": "authorization, content-type",
     }
-    async with serving(seeded_url, cors_origins=(allowed,), rate_limit_burst=2) as http:
+    # a bucket of 2 that refills once in 100 s: the third POST is refused however slow the
+    # machine is (at the default 20/s a loaded machine refilled it between requests)
+    async with serving(
+        seeded_url, cors_origins=(allowed,), rate_limit_burst=2, rate_limit_per_second=0.01
+    ) as http:
         response = await http.options("/graphql", headers={"Origin": allowed, **preflight})
         assert response.status_code == 200
         assert response.headers["access-control-allow-origin"] == allowed

@@ -224,6 +224,7 @@ async def test_revisions_keep_their_input_and_result(database: Any) -> None:
         "settings": None,
         "creditGrants": [],
         "commitments": [],
+        "planChange": None,  # issue 12: a plan change inside the quoted term
     }
     usage = [
         {

@@ -8,7 +8,9 @@ import strawberry
 
 from pricing_graph.api.describe import describe
 from pricing_graph.api.errors import ErrorCode, UserError
+from pricing_graph.api.rating.issued import IssuedInvoice
 from pricing_graph.api.rating.types import InvoicePreview
+from pricing_graph.rating.timing import issued_invoices
 from pricing_graph.services import quotes
 
 
@@ -44,6 +46,12 @@ class Quote:
     list_price_total: Decimal = strawberry.field(description="The same usage at list price.")
     saving: Decimal = strawberry.field(description="listPriceTotal - total.")
     effective_prices: list[EffectivePrice]
+    issued_invoices: list[IssuedInvoice] = strawberry.field(
+        default_factory=list,
+        description="The same charges as invoice documents by issue date: in-advance fees "
+        "and prepaid commitments at a period's start (the first on the start date), the rest "
+        "at its end. Empty for a saved quote revision priced before invoice documents.",
+    )
 
     @classmethod
     def of(cls, priced: quotes.PricedQuote) -> Quote:
@@ -79,6 +87,7 @@ class Quote:
                 )
                 for e in priced.effective_prices
             ],
+            issued_invoices=[IssuedInvoice.of(doc) for doc in issued_invoices(rated.invoices)],
         )
 
 

@@ -517,3 +517,78 @@ async def test_a_prospect_quotes_an_upgrade_through_the_public_quote(database: A
             {"issueDate": "2026-06-01", "total": "220.00"},  # May's calls
         ],
     }
+
+
+SAVE_QUOTE = f"""
+mutation($input: CreateQuoteInput!) {{
+  createQuote(input: $input) {{ savedQuote {{ id revisions {{ result {{ total }} }} }} {ERRORS} }}
+}}
+"""
+APPROVE_QUOTE = f"""
+mutation($id: ID!) {{ approveQuote(input: {{id: $id}}) {{ savedQuote {{ status }} {ERRORS} }} }}
+"""
+ACCEPT_QUOTE = f"""
+mutation($id: ID!) {{
+  acceptQuote(input: {{id: $id, acceptedOn: "2026-03-20"}}) {{
+    contract {{ revision planVersions {{ effectiveFrom plan {{ key }} }}
+      amendments {{ revision kind effectiveDate }} }}
+    {ERRORS}
+  }}
+}}
+"""
+
+
+async def test_an_accepted_quote_signs_its_plan_change(database: Any) -> None:
+    ids = await _setup(database)
+    saved = await _ok(
+        database,
+        SAVE_QUOTE,
+        input={
+            "prospect": {"name": "Globex", "externalId": "globex"},
+            "validUntil": "2026-03-31",
+            "quote": {
+                "planId": ids["basic"],
+                "startDate": "2026-04-01",
+                "periods": 2,
+                "usage": [{"metricKey": "calls", "quantity": "4500"}],
+                "planChange": {"planId": ids["pro"], "effectiveDate": "2026-04-10"},
+            },
+        },
+    )
+    quote_id = saved["savedQuote"]["id"]
+    assert saved["savedQuote"]["revisions"] == [{"result": {"total": "923.50"}}]
+    await _ok(database, APPROVE_QUOTE, id=quote_id)
+    accepted = await _ok(database, ACCEPT_QUOTE, id=quote_id)
+    assert accepted["contract"] == {
+        "revision": 2,
+        "planVersions": [
+            {"effectiveFrom": "2026-04-01", "plan": {"key": "basic"}},
+            {"effectiveFrom": "2026-04-10", "plan": {"key": "pro"}},
+        ],
+        "amendments": [
+            {"revision": 1, "kind": "CREATE", "effectiveDate": "2026-04-01"},
+            {"revision": 2, "kind": "CHANGE_PLAN", "effectiveDate": "2026-04-10"},
+        ],
+    }
+
+
+async def test_a_quoted_plan_change_is_refused_on_its_fields(database: Any) -> None:
+    ids = await _setup(database)
+
+    async def refused(plan_id: str, day: str) -> list[tuple[str, str]]:
+        given = {
+            "planId": ids["basic"],
+            "startDate": "2026-04-01",
+            "periods": 2,
+            "usage": [{"metricKey": "calls", "quantity": "1"}],
+            "planChange": {"planId": plan_id, "effectiveDate": day},
+        }
+        payload = (await execute(database, QUOTE_WITH_CHANGE, input=given))["quote"]
+        return [(e["field"], e["code"]) for e in payload["errors"]]
+
+    assert await refused(ids["pro"], "2026-04-01") == [
+        ("input.planChange.effectiveDate", "INVALID_DATES")  # not after the start
+    ]
+    assert await refused(ids["basic"], "2026-04-10") == [
+        ("input.planChange.planId", "INVALID_VALUE")  # the quoted plan itself
+    ]

@@ -172,6 +172,8 @@ def _issued(doc: IssuedInvoice) -> dict[str, Any]:
                 "periodIndex": part.period_index,
                 "periodStart": part.period_start.isoformat(),
                 "periodEnd": part.period_end.isoformat(),
+                "issueDate": part.issue_date.isoformat(),
+                "dueDate": part.due_date.isoformat(),
                 "inAdvance": part.in_advance,
                 "lines": [_line(line) for line in part.lines],
                 "credits": str(part.credits),

@@ -458,3 +458,137 @@ def _decimal(text: str) -> Any:
     from decimal import Decimal
 
     return Decimal(text)
+
+
+QUOTE_WITH_CHANGE = """
+query($input: QuoteInput!) {
+  quote(input: $input) {
+    quote {
+      planKey total listPriceTotal
+      invoices { periodIndex planKey total }
+      issuedInvoices { issueDate total }
+    }
+    errors { field code message }
+  }
+}
+"""
+
+
+async def test_a_prospect_quotes_an_upgrade_through_the_public_quote(database: Any) -> None:
+    """No contract, no key: the public `quote` with a planChange prices the same path
+    (the projected 4,500 calls a month spread over April's days: 1,350 before April 10)."""
+    from pricing_graph.api.context import Context
+    from pricing_graph.api.schema import schema
+
+    ids = await _setup(database)
+    given = {
+        "planId": ids["basic"],
+        "startDate": "2026-04-01",
+        "periods": 2,
+        "usage": [{"metricKey": "calls", "quantity": "4500"}],
+        "planChange": {"planId": ids["pro"], "effectiveDate": "2026-04-10"},
+    }
+    context = Context(database, actor=Actor())
+    try:
+        result = await schema.execute(
+            QUOTE_WITH_CHANGE, variable_values={"input": given}, context_value=context
+        )
+    finally:
+        await context.close()
+    assert result.errors is None
+    assert result.data is not None
+    payload = result.data["quote"]
+    assert payload["errors"] == []
+    # April: 117.50 (1,350 calls on Basic: 1,000 x 0.10 + 350 x 0.05) + fee 100 - 70
+    # + 166.00 (3,150 on Pro: 1,000 x 0.08 + 2,150 x 0.04) + fee 140 + 1 seat 25 - 17.50
+    # + 17.50 = 478.50; May on Pro: 200 + 25 + 1,000 x 0.08 + 3,500 x 0.04 = 445.00.
+    assert payload["quote"] == {
+        "planKey": "pro",
+        "total": "923.50",
+        "listPriceTotal": "923.50",
+        "invoices": [
+            {"periodIndex": 0, "planKey": "pro", "total": "478.50"},
+            {"periodIndex": 1, "planKey": "pro", "total": "445.00"},
+        ],
+        "issuedInvoices": [
+            {"issueDate": "2026-04-01", "total": "125.00"},  # Basic fee and seat
+            {"issueDate": "2026-04-10", "total": "70.00"},  # -70 - 17.50 + 140 + 17.50
+            {"issueDate": "2026-05-01", "total": "508.50"},  # April's calls + May's 225
+            {"issueDate": "2026-06-01", "total": "220.00"},  # May's calls
+        ],
+    }
+
+
+SAVE_QUOTE = f"""
+mutation($input: CreateQuoteInput!) {{
+  createQuote(input: $input) {{ savedQuote {{ id revisions {{ result {{ total }} }} }} {ERRORS} }}
+}}
+"""
+APPROVE_QUOTE = f"""
+mutation($id: ID!) {{ approveQuote(input: {{id: $id}}) {{ savedQuote {{ status }} {ERRORS} }} }}
+"""
+ACCEPT_QUOTE = f"""
+mutation($id: ID!) {{
+  acceptQuote(input: {{id: $id, acceptedOn: "2026-03-20"}}) {{
+    contract {{ revision planVersions {{ effectiveFrom plan {{ key }} }}
+      amendments {{ revision kind effectiveDate }} }}
+    {ERRORS}
+  }}
+}}
+"""
+
+
+async def test_an_accepted_quote_signs_its_plan_change(database: Any) -> None:
+    ids = await _setup(database)
+    saved = await _ok(
+        database,
+        SAVE_QUOTE,
+        input={
+            "prospect": {"name": "Globex", "externalId": "globex"},
+            "validUntil": "2026-03-31",
+            "quote": {
+                "planId": ids["basic"],
+                "startDate": "2026-04-01",
+                "periods": 2,
+                "usage": [{"metricKey": "calls", "quantity": "4500"}],
+                "planChange": {"planId": ids["pro"], "effectiveDate": "2026-04-10"},
+            },
+        },
+    )
+    quote_id = saved["savedQuote"]["id"]
+    assert saved["savedQuote"]["revisions"] == [{"result": {"total": "923.50"}}]
+    await _ok(database, APPROVE_QUOTE, id=quote_id)
+    accepted = await _ok(database, ACCEPT_QUOTE, id=quote_id)
+    assert accepted["contract"] == {
+        "revision": 2,
+        "planVersions": [
+            {"effectiveFrom": "2026-04-01", "plan": {"key": "basic"}},
+            {"effectiveFrom": "2026-04-10", "plan": {"key": "pro"}},
+        ],
+        "amendments": [
+            {"revision": 1, "kind": "CREATE", "effectiveDate": "2026-04-01"},
+            {"revision": 2, "kind": "CHANGE_PLAN", "effectiveDate": "2026-04-10"},
+        ],
+    }
+
+
+async def test_a_quoted_plan_change_is_refused_on_its_fields(database: Any) -> None:
+    ids = await _setup(database)
+
+    async def refused(plan_id: str, day: str) -> list[tuple[str, str]]:
+        given = {
+            "planId": ids["basic"],
+            "startDate": "2026-04-01",
+            "periods": 2,
+            "usage": [{"metricKey": "calls", "quantity": "1"}],
+            "planChange": {"planId": plan_id, "effectiveDate": day},
+        }
+        payload = (await execute(database, QUOTE_WITH_CHANGE, input=given))["quote"]
+        return [(e["field"], e["code"]) for e in payload["errors"]]
+
+    assert await refused(ids["pro"], "2026-04-01") == [
+        ("input.planChange.effectiveDate", "INVALID_DATES")  # not after the start
+    ]
+    assert await refused(ids["basic"], "2026-04-10") == [
+        ("input.planChange.planId", "INVALID_VALUE")  # the quoted plan itself
+    ]

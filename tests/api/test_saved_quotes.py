@@ -227,6 +227,7 @@ async def test_revisions_keep_their_input_and_result(database: Any) -> None:
         "discounts": [],
         "promotionCode": None,
         "applyPlanDiscounts": True,
+        "planChange": None,  # issue 12: a plan change inside the quoted term
     }
     usage = [
         {

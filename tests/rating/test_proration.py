@@ -117,3 +117,26 @@ def test_upgrade_on_day_10_prorates_fees_and_splits_usage():
     ]
     unchanged = preview_invoice(BASIC, TERMS, calls(4500), 0)
     assert unchanged.total == D("375.00")  # 100 + 1,000 x 0.10 + 3,500 x 0.05
+
+
+def test_a_prospects_quote_with_an_upgrade_spreads_the_projected_usage():
+    from pricing_graph.rating import UsageProjection
+    from pricing_graph.rating.proration import quote_with_change
+
+    q = quote_with_change(BASIC, PRO, TERMS, UsageProjection(calls(4500)), 2, CHANGE)
+    april, may = q.invoices
+    # April: 4,500 calls spread over 30 days: 1,350 on Basic (9 days), 3,150 on Pro (21).
+    assert [(line.description, line.amount) for line in april.lines] == [
+        ("Calls", D("117.50")),  # 1,000 x 0.10 + 350 x 0.05
+        ("Basic fee", D("100.00")),
+        ("Unused Basic fee 2026-04-10 - 2026-04-30", D("-70.00")),
+        ("Calls", D("166.00")),  # 1,000 x 0.08 + 2,150 x 0.04
+        ("Pro fee", D("140.00")),
+    ]
+    assert (april.total, may.total) == (D("453.50"), D("420.00"))  # May: 200 + 80 + 140
+    assert (q.plan_key, q.total, q.list_price_total, q.saving) == (
+        "pro",
+        D("873.50"),
+        D("873.50"),
+        D("0.00"),
+    )

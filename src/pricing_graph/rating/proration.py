@@ -30,13 +30,15 @@ from decimal import Decimal, localcontext
 
 from .calendar import Period
 from .charges import fixed_charge
-from .compiled import CompiledContract, compile_contract
+from .compiled import CompiledContract, compile_contract, list_contract
 from .credits import BillingState
+from .errors import InvalidUsage, PeriodOutOfRange
 from .invoice import InvoiceLine, InvoicePreview, LineKind, rate_period
 from .models import ZERO, Plan
 from .money import RATING_CONTEXT, quantum
+from .quote import Quote, _quote
 from .terms import ContractTerms
-from .usage import UsageSnapshot
+from .usage import UsageProjection, UsageSnapshot
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,17 +58,24 @@ def rate_split_period(
     """Period `index` rated in segments (a plan change inside it), as one period invoice
     with the new plan's key. With one segment it is `preview_invoice`."""
     with localcontext(RATING_CONTEXT):
-        compiled = [compile_contract(s.plan, s.terms) for s in segments]
+        compiled = [(compile_contract(s.plan, s.terms), s) for s in segments]
         if len(segments) == 1:
-            return rate_period(compiled[0], segments[0].usage, index, state)
-        rated: list[InvoicePreview] = []
-        for n, (seg, c) in enumerate(zip(segments, compiled, strict=True)):
-            if state is not None and n > 0:
-                state = replace(state, next_period=index)
-            inv = rate_period(c, seg.usage, index, state, within=(seg.start, seg.end))
-            state = inv.closing_state
-            rated.append(_reissued(c, seg, inv, n, index))
-        return _merged(rated, compiled[-1].calendar.period(index), compiled[-1])
+            return rate_period(compiled[0][0], segments[0].usage, index, state)
+        return _rate_segments(compiled, index, state)
+
+
+def _rate_segments(
+    compiled: Sequence[tuple[CompiledContract, Segment]], index: int, state: BillingState | None
+) -> InvoicePreview:
+    rated: list[InvoicePreview] = []
+    for n, (c, seg) in enumerate(compiled):
+        if state is not None and n > 0:
+            state = replace(state, next_period=index)
+        inv = rate_period(c, seg.usage, index, state, within=(seg.start, seg.end))
+        state = inv.closing_state
+        rated.append(_reissued(c, seg, inv, n, index))
+    last = compiled[-1][0]
+    return _merged(rated, last.calendar.period(index), last)
 
 
 def _reissued(
@@ -135,3 +144,104 @@ def _merged(parts: list[InvoicePreview], period: Period, last: CompiledContract)
         unpriced=tuple(u for p in parts for u in p.unpriced),
         breakage=tuple(b for p in parts for b in p.breakage),
     )
+
+
+def _spread(snapshot: UsageSnapshot, days: int, of: int) -> UsageSnapshot:
+    """`days` of `of` of a projected period's usage: quantities and transaction counts
+    spread evenly over the period's days (single transactions and event costs stay whole,
+    on the segment that has the most days)."""
+    share = Decimal(days) / Decimal(of)
+    keep = days * 2 >= of
+    return UsageSnapshot(
+        tuple(
+            replace(
+                u,
+                quantity=u.quantity * share,
+                transaction_count=None
+                if u.transaction_count is None
+                else int((u.transaction_count * share).to_integral_value()),
+                transactions=u.transactions if keep else (),
+                event_costs=u.event_costs if keep else (),
+            )
+            for u in snapshot.usage
+        )
+    )
+
+
+def quote_with_change(
+    plan: Plan,
+    new_plan: Plan,
+    terms: ContractTerms,
+    usage: UsageProjection,
+    periods: int,
+    effective: date,
+) -> Quote:
+    """`quote` for a deal that moves from `plan` to `new_plan` on `effective` (a prospect's
+    upgrade path): periods before by `plan`, after by `new_plan`, the period containing the
+    day split (`rate_split_period`), its projected usage spread evenly over its days. The
+    list-price total rates the same path without the contract's pricing terms."""
+    with localcontext(RATING_CONTEXT):
+        return _changed_quote(plan, new_plan, terms, usage, periods, effective)
+
+
+def _changed_quote(
+    plan: Plan,
+    new_plan: Plan,
+    terms: ContractTerms,
+    usage: UsageProjection,
+    periods: int,
+    effective: date,
+) -> Quote:
+    old = compile_contract(plan, terms)
+    new = compile_contract(new_plan, terms)
+
+    def run(a: CompiledContract, b: CompiledContract) -> tuple[InvoicePreview, ...]:
+        if periods < 1:
+            raise PeriodOutOfRange("periods", f"a quote covers at least one period, got {periods}")
+        state: BillingState | None = None
+        out: list[InvoicePreview] = []
+        for i in range(periods):
+            period = a.calendar.period(i)
+            snapshot = usage.for_period(i)
+            if snapshot is None:
+                raise InvalidUsage(
+                    f"usage_projection.per_period[{i}]", "no usage for this period and no base"
+                )
+            if effective <= period.start:
+                inv = rate_period(b, snapshot, i, state)
+            elif effective >= period.end:
+                inv = rate_period(a, snapshot, i, state)
+            else:
+                before = (effective - period.start).days
+                segments = [
+                    (
+                        a,
+                        Segment(
+                            a.plan,
+                            a.terms,
+                            period.start,
+                            effective,
+                            _spread(snapshot, before, period.days),
+                        ),
+                    ),
+                    (
+                        b,
+                        Segment(
+                            b.plan,
+                            b.terms,
+                            effective,
+                            period.end,
+                            _spread(snapshot, period.days - before, period.days),
+                        ),
+                    ),
+                ]
+                inv = _rate_segments(segments, i, state)
+            state = inv.closing_state
+            out.append(inv)
+        return tuple(out)
+
+    invoices = run(old, new)
+    listed = run(list_contract(old), list_contract(new))
+    list_total = sum((inv.total for inv in listed), ZERO)
+    quoted = _quote(new, usage, periods, list_total, invoices)
+    return quoted

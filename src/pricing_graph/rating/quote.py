@@ -117,9 +117,14 @@ def _total(invoices: Sequence[InvoicePreview]) -> Decimal:
 
 
 def _quote(
-    c: CompiledContract, usage: UsageProjection, periods: int, list_total: Decimal | None
+    c: CompiledContract,
+    usage: UsageProjection,
+    periods: int,
+    list_total: Decimal | None,
+    rated: tuple[InvoicePreview, ...] | None = None,
 ) -> Quote:
-    invoices = _run(c, usage, periods)
+    """`rated`: the invoices when rated elsewhere (a plan change: `rating.proration`)."""
+    invoices = rated if rated is not None else _run(c, usage, periods)
     total = _total(invoices)
     if list_total is None:
         lc = list_contract(c)

@@ -37,6 +37,7 @@ class InvoicePart:
     period_start: date
     period_end: date
     issue_date: date
+    due_date: date  # issue date + the payment terms
     in_advance: bool  # issued before the period's end
     lines: tuple[InvoiceLine, ...]  # charges in the pricing unit, then currency lines
     credits: Decimal  # in the pricing unit
@@ -113,6 +114,7 @@ def split(invoice: InvoicePreview) -> tuple[InvoicePart, ...]:
                 period_start=period.start,
                 period_end=period.end,
                 issue_date=day,
+                due_date=day + (invoice.due_date - invoice.issue_date),
                 in_advance=day < end,
                 lines=tuple(lines)
                 + tuple(extra)

@@ -36,6 +36,19 @@ class ProjectedUsageInput:
     average_amount: Decimal | None = None
 
 
+@strawberry.input(
+    description="A plan change inside the quoted term (a prospect's upgrade path): the "
+    "period of the change is split and prorated as changeContractPlan would."
+)
+class QuotePlanChangeInput:
+    plan_id: strawberry.ID = strawberry.field(
+        description="The plan to move to: another plan or version of the same product."
+    )
+    effective_date: date = strawberry.field(
+        description="First day on it; inside the term, after its start."
+    )
+
+
 @strawberry.input(description="What a deal would cost: the same terms createContract takes.")
 class QuoteInput:
     plan_id: strawberry.ID
@@ -52,6 +65,10 @@ class QuoteInput:
     discounts: list[DiscountInput] = strawberry.field(default_factory=list)
     promotion_code: str | None = None
     apply_plan_discounts: bool = True
+    plan_change: QuotePlanChangeInput | None = strawberry.field(
+        default=None,
+        description="Move to another plan of the product during the term; omit for none.",
+    )
 
 
 describe(

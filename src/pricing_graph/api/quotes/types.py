@@ -8,7 +8,9 @@ import strawberry
 
 from pricing_graph.api.describe import describe
 from pricing_graph.api.errors import ErrorCode, UserError
+from pricing_graph.api.rating.issued import IssuedInvoice
 from pricing_graph.api.rating.types import InvoicePreview
+from pricing_graph.rating.timing import issued_invoices
 from pricing_graph.services import quotes
 
 
@@ -48,6 +50,12 @@ class Quote:
         description="Discounts (coupons, promotion codes) taken off over the term, in the "
         "pricing unit."
     )
+    issued_invoices: list[IssuedInvoice] = strawberry.field(
+        default_factory=list,
+        description="The same charges as invoice documents by issue date: in-advance fees "
+        "and prepaid commitments at a period's start (the first on the start date), the rest "
+        "at its end. Empty for a saved quote revision priced before invoice documents.",
+    )
 
     @classmethod
     def of(cls, priced: quotes.PricedQuote) -> Quote:
@@ -84,6 +92,7 @@ class Quote:
                 )
                 for e in priced.effective_prices
             ],
+            issued_invoices=[IssuedInvoice.of(doc) for doc in issued_invoices(rated.invoices)],
         )
 
 

@@ -13,33 +13,9 @@ from pricing_graph.api.catalog.types import ContextInfo
 from pricing_graph.api.describe import describe
 from pricing_graph.api.rating.queries import HasContractRow
 from pricing_graph.api.rating.reads import LoaderReads
-from pricing_graph.api.rating.types import InvoiceLine
-from pricing_graph.rating.timing import InvoicePart as RatedPart
+from pricing_graph.api.rating.types import InvoicePart
 from pricing_graph.rating.timing import IssuedInvoice as RatedIssued
 from pricing_graph.services import billing
-
-
-@strawberry.type
-class InvoicePart:
-    period_index: int
-    period_start: date
-    period_end: date
-    in_advance: bool
-    lines: list[InvoiceLine]
-    credits: Decimal
-    total: Decimal
-
-    @classmethod
-    def of(cls, part: RatedPart) -> InvoicePart:
-        return cls(
-            period_index=part.period_index,
-            period_start=part.period_start,
-            period_end=part.period_end,
-            in_advance=part.in_advance,
-            lines=[InvoiceLine.of(line) for line in part.lines],
-            credits=part.credits,
-            total=part.total,
-        )
 
 
 @strawberry.type
@@ -80,18 +56,6 @@ async def issued_invoices(
     return [IssuedInvoice.of(doc) for doc in documents]
 
 
-describe(
-    InvoicePart,
-    "The lines of one billing period issued on one invoice.",
-    period_index="Billing period: 0 is the first.",
-    period_start="First day of the period.",
-    period_end="Exclusive end of the period.",
-    in_advance="True when issued before the period's end (in-advance fees, prepaid "
-    "purchases, a mid-period change).",
-    lines="The lines, in the pricing unit (currency lines in the currency).",
-    credits="Credits this part burned, in the pricing unit.",
-    total="What this part adds to the invoice, in the currency.",
-)
 describe(
     IssuedInvoice,
     "One invoice document: what is issued on one day. An invoice at a period boundary "

@@ -12,6 +12,8 @@ from pricing_graph.api.describe import describe, describe_enum
 from pricing_graph.rating import InvoiceLine as RatedLine
 from pricing_graph.rating import InvoicePreview as RatedInvoice
 from pricing_graph.rating import LineKind
+from pricing_graph.rating.timing import InvoicePart as RatedPart
+from pricing_graph.rating.timing import split
 from pricing_graph.rating.usage import Group
 from pricing_graph.services import billing
 
@@ -127,6 +129,15 @@ class InvoicePreview:
     # Defaults: a quote saved before discounts existed reads back without them.
     discounts: list[InvoiceDiscount] = strawberry.field(default_factory=list)
     discounts_total: Decimal = Decimal("0")
+    rated: strawberry.Private[RatedInvoice | None] = None
+
+    @strawberry.field(
+        description="When this period's charges are invoiced: the in-advance part on the "
+        "period's first day (the contract's first invoice: its start date), the rest on its "
+        "end, a mid-period change on its day. Empty for a saved quote revision."
+    )
+    def issued_parts(self) -> list[InvoicePart]:
+        return [] if self.rated is None else [InvoicePart.of(p) for p in split(self.rated)]
 
     @classmethod
     def of(cls, invoice: RatedInvoice) -> InvoicePreview:
@@ -183,6 +194,7 @@ class InvoicePreview:
                 for d in invoice.discounts
             ],
             discounts_total=invoice.discounts_total,
+            rated=invoice,
         )
 
 
@@ -304,7 +316,8 @@ describe(
     period_start="First day of the period.",
     ramp_index="Which of the plan's ramps priced the period (0 is the first).",
     trial_days="Days of the period inside the trial.",
-    issue_date="When the invoice is issued: the period end for charges in arrears.",
+    issue_date="The period's issue date as a whole: its start when every line is in "
+    "advance, else its end. Each part's own date is in `issuedParts`.",
     due_date="Issue date + net payment days.",
     currency='ISO currency of `total` and `currencyLines`, e.g. "USD".',
     pricing_unit="Unit of the lines, subtotal and credits: the currency, or a custom unit "
@@ -334,4 +347,47 @@ describe(
     pricing_unit="Unit of the amounts.",
     total_before="This period's subtotal with the usage so far.",
     total_after="This period's subtotal with the new usage added.",
+)
+
+
+@strawberry.type
+class InvoicePart:
+    period_index: int
+    period_start: date
+    period_end: date
+    issue_date: date
+    due_date: date
+    in_advance: bool
+    lines: list[InvoiceLine]
+    credits: Decimal
+    total: Decimal
+
+    @classmethod
+    def of(cls, part: RatedPart) -> InvoicePart:
+        return cls(
+            period_index=part.period_index,
+            period_start=part.period_start,
+            period_end=part.period_end,
+            issue_date=part.issue_date,
+            due_date=part.due_date,
+            in_advance=part.in_advance,
+            lines=[InvoiceLine.of(line) for line in part.lines],
+            credits=part.credits,
+            total=part.total,
+        )
+
+
+describe(
+    InvoicePart,
+    "The lines of one billing period issued on one invoice.",
+    period_index="Billing period: 0 is the first.",
+    period_start="First day of the period.",
+    period_end="Exclusive end of the period.",
+    issue_date="When this part is invoiced.",
+    due_date="Issue date + the contract's payment terms.",
+    in_advance="True when issued before the period's end (in-advance fees, prepaid "
+    "purchases, a mid-period change).",
+    lines="The lines, in the pricing unit (currency lines in the currency).",
+    credits="Credits this part burned, in the pricing unit.",
+    total="What this part adds to the invoice, in the currency.",
 )

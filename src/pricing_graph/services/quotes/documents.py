@@ -17,6 +17,7 @@ from enum import Enum
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from pricing_graph.rating import InvoiceLine, InvoicePreview
+from pricing_graph.rating.timing import IssuedInvoice, issued_invoices
 from pricing_graph.rating.usage import Group
 from pricing_graph.services.errors import camel
 from pricing_graph.services.quotes.pricing import PricedQuote
@@ -171,6 +172,29 @@ def invoice_document(invoice: InvoicePreview) -> dict[str, Any]:
     }
 
 
+def _issued(doc: IssuedInvoice) -> dict[str, Any]:
+    return {
+        "issueDate": doc.issue_date.isoformat(),
+        "dueDate": doc.due_date.isoformat(),
+        "currency": doc.currency,
+        "parts": [
+            {
+                "periodIndex": part.period_index,
+                "periodStart": part.period_start.isoformat(),
+                "periodEnd": part.period_end.isoformat(),
+                "issueDate": part.issue_date.isoformat(),
+                "dueDate": part.due_date.isoformat(),
+                "inAdvance": part.in_advance,
+                "lines": [_line(line) for line in part.lines],
+                "credits": str(part.credits),
+                "total": str(part.total),
+            }
+            for part in doc.parts
+        ],
+        "total": str(doc.total),
+    }
+
+
 def with_display_names(result: dict[str, Any]) -> dict[str, Any]:
     """A stored quote document as the `Quote` type reads it: a revision saved before invoice
     previews carried the plan's invoice display name shows the plan key in its place."""
@@ -208,6 +232,7 @@ def quote_document(priced: PricedQuote) -> dict[str, Any]:
         "breakage": str(rated.breakage),
         "listPriceTotal": str(rated.list_price_total),
         "saving": str(rated.saving),
+        "issuedInvoices": [_issued(doc) for doc in issued_invoices(rated.invoices)],
         "effectivePrices": [
             {
                 "metricKey": e.metric_key,

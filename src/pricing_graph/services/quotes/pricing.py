@@ -27,6 +27,7 @@ from pricing_graph.rating import (
 )
 from pricing_graph.rating import Quote as RatedQuote
 from pricing_graph.rating.calendar import INTERVAL_MONTHS
+from pricing_graph.rating.proration import quote_with_change
 from pricing_graph.services import access
 from pricing_graph.services.actor import Actor
 from pricing_graph.services.billing import RatingReads, StoreReads
@@ -54,6 +55,15 @@ WEEKS_PER_MONTH = Decimal(365) / Decimal(12) / Decimal(7)
 
 
 @dataclass(frozen=True, slots=True)
+class QuotePlanChange:
+    """A prospect's plan change inside the quoted term: from `effective_date` the deal is
+    on `plan_id` (a plan of the same product and pricing unit); `rating.proration` rules."""
+
+    plan_id: str
+    effective_date: date
+
+
+@dataclass(frozen=True, slots=True)
 class QuoteRequest:
     """What a deal would cost: a plan version (global ID), the terms createContract takes
     and projected usage over `periods` billing periods (1 to MAX_PERIODS). The fields and
@@ -73,6 +83,7 @@ class QuoteRequest:
     discounts: tuple[DiscountSpec, ...] = ()
     promotion_code: str | None = None
     apply_plan_discounts: bool = True
+    plan_change: QuotePlanChange | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,19 +259,42 @@ async def priced_for(
     assert loaded.row.id is not None
     granted = await granted_discounts(uow.read, loaded.row.id, plan, given, errors)
     terms = replace(terms, discounts=granted.terms)
+    target = await _changed_plan(actor, rule, reads, loaded, given, errors)
     per_event, per_quantity = metrics_by_pricing(plan)
+    metric_keys = usage_metric_keys(plan)
+    if target is not None:
+        more_event, more_quantity = metrics_by_pricing(target.plan)
+        per_event, per_quantity = per_event | more_event, per_quantity | more_quantity
+        metric_keys |= usage_metric_keys(target.plan)
     projection = projection_from_input(
         given.usage,
         given.periods,
-        usage_metric_keys(plan),
+        metric_keys,
         errors,
         per_event=per_event,
         per_quantity=per_quantity,
     )
     refuse_if(errors)
     refuse_if(terms_problems(plan, terms))
+    if target is not None:
+        refuse_if(
+            [
+                problem(("plan_change", "plan_id"), found.code, found.message)
+                for found in terms_problems(target.plan, terms)
+            ]
+        )
     try:
-        rated = quote(plan, terms, projection, given.periods)
+        if target is not None and given.plan_change is not None:
+            rated = quote_with_change(
+                plan,
+                target.plan,
+                terms,
+                projection,
+                given.periods,
+                given.plan_change.effective_date,
+            )
+        else:
+            rated = quote(plan, terms, projection, given.periods)
         effective = effective_prices(rated, plan, projection)
     except RatingError as refused:
         field = "periods" if refused.code == "PERIOD_OUT_OF_RANGE" else "usage"
@@ -272,6 +306,50 @@ async def priced_for(
     except ArithmeticError:  # amounts beyond exact decimal arithmetic (say 10^21 x 10^21)
         raise DomainError([problem(("usage",), ErrorCode.INVALID_VALUE, TOO_LARGE)]) from None
     return PricedQuote(loaded, terms, projection, rated, effective)
+
+
+async def _changed_plan(
+    actor: Actor,
+    rule: access.Rule,
+    reads: RatingReads,
+    loaded: LoadedPlan,
+    given: QuoteRequest,
+    errors: list[Problem],
+) -> LoadedPlan | None:
+    """The plan a quoted plan change moves to (quotable by the caller, same product and
+    pricing unit), its date inside the term and after the start; problems on `planChange`."""
+    change = given.plan_change
+    if change is None:
+        return None
+    found: list[Problem] = []
+    target = await quotable_plan(actor, rule, reads, change.plan_id, found)
+    errors += [problem(("plan_change", "plan_id"), p.code, p.message) for p in found]
+    path = ("plan_change", "effective_date")
+    day = change.effective_date
+    if day <= given.start_date or (given.end_date is not None and day >= given.end_date):
+        errors.append(
+            problem(path, ErrorCode.INVALID_DATES, "must fall inside the term, after its start")
+        )
+    if target is None:
+        return None
+    if target.row.product_id != loaded.row.product_id or target.row.id == loaded.row.id:
+        errors.append(
+            problem(
+                ("plan_change", "plan_id"),
+                ErrorCode.INVALID_VALUE,
+                "a plan change moves to another plan (or version) of the same product",
+            )
+        )
+    elif target.row.pricing_unit_code != loaded.row.pricing_unit_code:
+        errors.append(
+            problem(
+                ("plan_change", "plan_id"),
+                ErrorCode.CURRENCY_MISMATCH,
+                f"{target.row.key} is priced in {target.row.pricing_unit_code}, "
+                f"{loaded.row.key} in {loaded.row.pricing_unit_code}",
+            )
+        )
+    return target
 
 
 TOO_LARGE = (

@@ -24,11 +24,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from pricing_graph.services import access, audit
 from pricing_graph.services.actor import Actor
+from pricing_graph.services.contracts import _bump_revision as bump_revision
 from pricing_graph.services.contracts import open_contract, published_plan
 from pricing_graph.services.errors import (
     DomainError,
@@ -42,10 +44,16 @@ from pricing_graph.services.errors import (
 from pricing_graph.services.idempotency import idempotent_write
 from pricing_graph.services.ids import db_id, global_id
 from pricing_graph.services.quotes.documents import from_json, quote_document, to_json
-from pricing_graph.services.quotes.pricing import PricedQuote, QuoteRequest, priced_for
+from pricing_graph.services.quotes.pricing import (
+    PricedQuote,
+    QuotePlanChange,
+    QuoteRequest,
+    priced_for,
+)
 from pricing_graph.services.unit_of_work import UnitOfWork
 from pricing_graph.services.validation import date_out_of_range, text_errors
 from pricing_graph.store.contracts import CustomerRow, lock_customer
+from pricing_graph.store.contracts_repo import move_to_plan
 from pricing_graph.store.quotes import (
     VOID_REASON_LENGTH,
     SavedQuoteRow,
@@ -368,6 +376,8 @@ async def accept_quote(uow: UnitOfWork, actor: Actor, given: AcceptQuote) -> int
         try:
             plan_row, plan = await published_plan(session, request.plan_id, ("plan_id",))
             contract_id = await open_contract(session, customer, plan_row, plan, request, log)
+            if request.plan_change is not None:
+                await _sign_plan_change(session, contract_id, request.plan_change, log)
         except DomainError as refused:
             raise DomainError(_on_id(refused.problems, row.current_revision)) from None
         await set_status(
@@ -383,6 +393,19 @@ async def accept_quote(uow: UnitOfWork, actor: Actor, given: AcceptQuote) -> int
         return row.id
 
     return await uow.run(work)
+
+
+async def _sign_plan_change(
+    session: AsyncSession, contract_id: int, change: QuotePlanChange, log: dict[str, Any]
+) -> None:
+    """The quoted plan change, signed with the contract as its second revision (CHANGE_PLAN):
+    what was quoted is what is signed."""
+    target_row, _ = await published_plan(session, change.plan_id, ("plan_change", "plan_id"))
+    contract = await bump_revision(session, contract_id, 1)
+    assert target_row.id is not None
+    await move_to_plan(
+        session, contract, target_row.id, change.effective_date, log, kind="CHANGE_PLAN"
+    )
 
 
 async def _signing_customer(session: AsyncSession, row: SavedQuoteRow) -> CustomerRow:

@@ -34,7 +34,7 @@ class StatementCounter:
         self.engine = database.engine.sync_engine
         self.statements: list[str] = []
         # A ClickHouse usage store's statements count too (its client counts them).
-        self._clickhouse = getattr(database.usage, "client", None)
+        self._clickhouse = getattr(getattr(database, "usage", None), "client", None)
         self._clickhouse_before = 0
         self.clickhouse = 0
 

@@ -50,6 +50,7 @@ from pricing_graph.demo.seed import seed_database
 from pricing_graph.services.actor import SYSTEM
 from pricing_graph.settings import Settings
 from pricing_graph.store.catalog import MetricRow
+from pricing_graph.store.clickhouse.client import ClickHouseClient, ClickHouseUrl
 from pricing_graph.store.clickhouse.usage import ClickHouseUsageStore, micros
 from pricing_graph.store.contracts import ContractRow, CustomerRow
 from pricing_graph.store.engine import make_engine, make_session_factory
@@ -291,7 +292,8 @@ async def _preview(
     usage_url: str, catalog_url: str, events: int, calls: int
 ) -> tuple[list[float], dict[str, Any], float]:
     engine = make_engine(catalog_url)
-    store = ClickHouseUsageStore.from_url(usage_url)
+    # generating 10M rows per INSERT ... SELECT outlasts the default 30 s on a busy machine
+    store = ClickHouseUsageStore(ClickHouseClient(ClickHouseUrl.parse(usage_url), timeout=900))
     database = Database(engine=engine, sessions=make_session_factory(engine), usage=store)
     try:
         plan = (await _execute(database, '{ plan(key: "pro-plan") { id } }'))["plan"]["id"]

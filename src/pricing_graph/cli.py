@@ -292,12 +292,16 @@ def _with_database(
         finally:
             await database.dispose()
 
+    from pricing_graph.store.clickhouse.client import ClickHouseError
+
     try:
         return asyncio.run(run())
     except DatabaseTrouble as trouble:
         print(f"{command}: {trouble}", file=sys.stderr)
     except (SQLAlchemyError, OSError) as failed:
         print(f"{command}: the database refused ({_reason(failed)})", file=sys.stderr)
+    except ClickHouseError as failed:  # PRICING_GRAPH_USAGE_URL
+        print(f"{command}: the usage store refused ({failed})", file=sys.stderr)
     return 1
 
 

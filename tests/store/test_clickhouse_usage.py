@@ -8,6 +8,7 @@ failed under CI=true); the catalog, and the SQL store compared with, are on SQLi
 from __future__ import annotations
 
 import random
+import socket
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -279,3 +280,19 @@ def test_a_good_usage_url() -> None:
     assert settings.usage_url == url
     assert settings.masked_usage_url == "clickhouse://reader:***@10.0.0.5:8123/usage"
     assert Settings.from_env({}).usage_url == ""
+
+
+def test_an_unreachable_usage_store_is_one_line_and_exit_1(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("PRICING_GRAPH_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'c.db'}")
+    monkeypatch.setenv("PRICING_GRAPH_USAGE_URL", f"clickhouse://u:secret@127.0.0.1:{port}/usage")
+    assert main(["migrate"]) == 1
+    err = capsys.readouterr().err
+    assert err == (
+        f"pricing-graph migrate: cannot prepare the usage store clickhouse://u:***@127.0.0.1:"
+        f"{port}/usage (ClickHouse unreachable: ConnectError)\n"
+    )

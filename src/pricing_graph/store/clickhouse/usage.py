@@ -157,15 +157,22 @@ class ClickHouseUsageStore:
     async def _stored_rows(
         self, keys: Collection[tuple[int, str]], columns: str
     ) -> list[list[str]]:
-        """The stored events with these keys: the keys go as external data, the lookup is
-        by the table's primary key (customer_id, event_id)."""
-        return await self.client.rows_with(
+        """The stored events with these keys (`columns` starts with customer_id, event_id).
+
+        The keys go as external data. Two IN sets rather than one of pairs: 18.16 narrows
+        the primary key (customer_id, event_id) to the batch's customers with them, and
+        reads the whole table with a set of pairs (2.8 s against 0.4 s at 20M events); a
+        customer paired with another's event ID is dropped here."""
+        found = await self.client.rows_with(
             f"SELECT {columns} FROM {self.db}.usage_event "
-            "WHERE (customer_id, event_id) IN (SELECT customer_id, event_id FROM batch_keys)",
+            "WHERE customer_id IN (SELECT customer_id FROM batch_keys) "
+            "AND event_id IN (SELECT event_id FROM batch_keys)",
             "batch_keys",
             "customer_id Int64, event_id String",
             "".join(f"{customer}\t{event_id.translate(ESCAPES)}\n" for customer, event_id in keys),
         )
+        wanted = keys if isinstance(keys, (set, frozenset)) else set(keys)
+        return [row for row in found if (int(row[0]), row[1]) in wanted]
 
     async def stored_events(
         self, session: AsyncSession, keys: Collection[tuple[int, str]]

@@ -67,6 +67,12 @@ class RowByIdLoader(Loader[int, RowT | None], Generic[RowT]):
         self._read = read
         self._sealed = sealed
 
+    def kept(self, key: int) -> RowT | None:
+        if self._sealed is None:
+            return None
+        found: RowT | None = self._sealed.row(self.model.__tablename__, key)
+        return found
+
     async def _load(self, ids: Sequence[int]) -> list[RowT | None]:
         return await rows_by_ids(self._read, self.model, ids, self._sealed)
 

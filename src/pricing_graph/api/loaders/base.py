@@ -50,13 +50,22 @@ def resolved(loaded: Awaitable[ValueT], build: Callable[[ValueT], RowT]) -> RowT
     For synchronous resolvers: graphql-core awaits an awaitable answer, so a field whose
     value is at hand costs no coroutine, task or event-loop round. Typed as the value, as
     Strawberry takes the GraphQL type from the resolver's annotation."""
-    if isinstance(loaded, asyncio.Future) and loaded.done():
-        return build(loaded.result())
+    if isinstance(loaded, asyncio.Future):
+        if loaded.done():
+            return build(loaded.result())
+        # graphql-core may never await `later` (a sibling's error ends the list or object
+        # first): the load's error is then taken here, not logged as never retrieved.
+        loaded.add_done_callback(_taken)
 
     async def later() -> RowT:
         return build(await loaded)
 
     return cast(RowT, later())
+
+
+def _taken(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 class RowByIdLoader(Loader[int, RowT | None], Generic[RowT]):

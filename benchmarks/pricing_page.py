@@ -219,11 +219,19 @@ class Load:
                 status = stream.readline()
                 if b" 200 " not in status:
                     raise RuntimeError(status.decode())
-                length = 0
+                length, chunked = 0, False
                 while (line := stream.readline()) not in (b"\r\n", b""):
-                    if line.lower().startswith(b"content-length:"):
-                        length = int(line.split(b":")[1])
-                stream.read(length)
+                    name, _, value = line.partition(b":")
+                    if name.lower() == b"content-length":
+                        length = int(value)
+                    elif name.lower() == b"transfer-encoding":
+                        chunked = b"chunked" in value.lower()
+                if chunked:  # size lines, each chunk and its CRLF, until the empty chunk
+                    while (size := int(stream.readline().split(b";")[0], 16)) > 0:
+                        stream.read(size + 2)
+                    stream.readline()
+                else:
+                    stream.read(length)
                 times.append(time.perf_counter() - now)
         return len(times) / sum(times), statistics.median(times) * 1000
 

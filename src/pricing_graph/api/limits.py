@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+import orjson
 from graphql import (
     BREAK,
     DocumentNode,
@@ -595,6 +596,42 @@ def typed(error: GraphQLError) -> GraphQLError:
     return error
 
 
+class CostMemo:
+    """Costs of recent operations by (schema, document text, operation, variables): the same
+    request (a page asked again and again) is walked once, not on every call."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._costs: OrderedDict[tuple[int, str, str | None, bytes], Cost] = OrderedDict()
+
+    def cost(
+        self,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        query: str | None,
+        operation_name: str | None,
+        variables: Mapping[str, Any] | None,
+    ) -> Cost:
+        try:
+            given = orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS)
+        except TypeError:  # not JSON (a caller in process): walked, not kept
+            return estimate_cost(schema, document, operation_name, variables)
+        if query is None:
+            return estimate_cost(schema, document, operation_name, variables)
+        key = (id(schema), query, operation_name, given)
+        found = self._costs.get(key)
+        if found is not None:
+            self._costs.move_to_end(key)
+            return found
+        found = self._costs[key] = estimate_cost(schema, document, operation_name, variables)
+        if len(self._costs) > self.size:
+            self._costs.popitem(last=False)
+        return found
+
+
+COSTS = CostMemo(256)
+
+
 class RequestLimits(SchemaExtension):
     """The limits, per operation; list it after PublicErrors, so errors get their codes
     before anything unexpected is masked."""
@@ -644,8 +681,12 @@ class RequestLimits(SchemaExtension):
         document = execution.graphql_document
         if document is None:
             return None
-        cost = estimate_cost(
-            execution.schema._schema, document, execution.operation_name, execution.variables
+        cost = COSTS.cost(
+            execution.schema._schema,
+            document,
+            execution.query,
+            execution.operation_name,
+            execution.variables,
         )
         if cost.total <= self.limits.max_cost:
             return None

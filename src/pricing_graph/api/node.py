@@ -8,7 +8,8 @@ A type the caller may not read at all is null with a FORBIDDEN error.
 
 from __future__ import annotations
 
-from typing import Annotated
+import inspect
+from typing import Annotated, Any
 
 import strawberry
 
@@ -72,7 +73,9 @@ class NodeQuery:
             )
             if found is None:
                 return None
-            ramps: list[PricingRamp] = await Plan.from_row(found[1]).ramps(info)
+            # A synchronous resolver: the ramps, or an awaitable of them (loaders.resolved).
+            listed: Any = Plan.from_row(found[1]).ramps(info)
+            ramps: list[PricingRamp] = await listed if inspect.isawaitable(listed) else listed
             return next((r for r in ramps if r.db_id == db_id), None)
         if type_name == "Price" or type_name in PRICE_TYPES:  # "Price": IDs issued before
             priced = await served(

@@ -35,10 +35,16 @@ async def rows_by_ids(
 ) -> list[RowT | None]:
     """The rows of `model` with these ids, in the order asked (None where missing)."""
     table = _table(model)
-    rows = await read(select(table).where(table.c.id.in_(ids)))
+    by_id: dict[int, Any] = {}
     if sealed is not None:
-        sealed.note(table.name, rows)
-    by_id = {row.id: row for row in rows}
+        by_id = {i: row for i in ids if (row := sealed.row(table.name, i)) is not None}
+    missing = [i for i in ids if i not in by_id]
+    if missing:
+        rows = await read(select(table).where(table.c.id.in_(missing)))
+        if sealed is not None:
+            sealed.note(table.name, rows)
+            sealed.keep_rows(table.name, rows)
+        by_id.update((row.id, row) for row in rows)
     return [by_id.get(i) for i in ids]
 
 

@@ -13,16 +13,18 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Sequence
 from typing import Any
 
-from pricing_graph.store.catalog import PlanRow
+from pricing_graph.store.catalog import MetricRow, PlanRow
 
 PLANS: str = PlanRow.__tablename__  # type: ignore[assignment]
+METRICS: str = MetricRow.__tablename__  # type: ignore[assignment]
 
 
 class SealedRows:
-    """The children of sealed parents, and values computed from them.
+    """The children of sealed parents, values computed from them, and the metrics they name.
 
-    Metrics never change either, but are not kept: a metric is asked for by id, from drafts
-    too, and one statement per level is what tests/api/test_batching.py keeps."""
+    Metrics never change either (no write changes one); one is kept by id once a sealed row
+    (a price, a usage limit) names it. A catalog of drafts reads its metrics every time:
+    one statement per level, whatever it holds (tests/api/test_batching.py)."""
 
     MAX_ROWS = 100_000  # then everything is forgotten and read again
 
@@ -30,6 +32,8 @@ class SealedRows:
         self._sealed: set[tuple[str, int]] = set()  # (table, id): its children never change
         self._children: dict[tuple[str, str, int], tuple[Any, ...]] = {}
         self._derived: dict[Hashable, object] = {}
+        self._named: set[tuple[str, int]] = set()  # (table, id) a sealed row refers to
+        self._rows: dict[tuple[str, int], Any] = {}
         self._size = 0
 
     def note(self, table: str, rows: Iterable[Any]) -> None:
@@ -49,6 +53,21 @@ class SealedRows:
         self._make_room(len(rows) + 1)
         self._children[(table, parent, parent_id)] = tuple(rows)
         self._sealed.update((table, row.id) for row in rows)
+        for row in rows:
+            metric_id = getattr(row, "metric_id", None)
+            if metric_id is not None:
+                self._named.add((METRICS, metric_id))
+
+    def row(self, table: str, row_id: int) -> Any | None:
+        """A kept row that never changes (a metric a sealed row names)."""
+        return self._rows.get((table, row_id))
+
+    def keep_rows(self, table: str, rows: Iterable[Any]) -> None:
+        """Rows just read by id: kept when a sealed row names them."""
+        for row in rows:
+            if (table, row.id) in self._named:
+                self._make_room(1)
+                self._rows[(table, row.id)] = row
 
     def derived(self, table: str, row_id: int | None, key: Hashable) -> object | None:
         """A value kept for a sealed row (`key` names the row and what was computed)."""
@@ -65,6 +84,8 @@ class SealedRows:
         self._sealed.clear()
         self._children.clear()
         self._derived.clear()
+        self._named.clear()
+        self._rows.clear()
         self._size = 0
 
     def _make_room(self, rows: int) -> None:

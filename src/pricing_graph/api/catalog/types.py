@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from strawberry.types import Info
@@ -29,6 +29,7 @@ from pricing_graph.api.catalog.enums import (
 from pricing_graph.api.describe import describe, describe_args
 from pricing_graph.api.errors import ErrorCode, PublicError
 from pricing_graph.api.ids import encode_id
+from pricing_graph.api.loaders.base import resolved
 from pricing_graph.api.pagination import Connection, paginate
 from pricing_graph.rating import models
 from pricing_graph.services import catalog
@@ -78,7 +79,7 @@ class Product(Node):
         )
 
     @strawberry.field(description="The product's plans, cheapest tier first.")
-    async def plans(
+    def plans(
         self,
         info: ContextInfo,
         first: int | None = None,
@@ -88,10 +89,14 @@ class Product(Node):
     ) -> Connection[Plan]:
         # Batched for every product of the page, then filtered for the caller: without a
         # sales or admin key, only PUBLISHED PUBLIC plans exist.
-        rows = await info.context.loaders.plans_by_product_id.load(self.db_id)
-        rows = catalog.visible_plans(info.context.actor, rows)
-        chosen = [row for row in rows if _plan_matches(row, status, visibility)]
-        return paginate(chosen, first, after, Plan.from_row)
+        actor = info.context.actor
+
+        def page(rows: list[PlanRow]) -> Connection[Plan]:
+            rows = catalog.visible_plans(actor, rows)
+            chosen = [row for row in rows if _plan_matches(row, status, visibility)]
+            return paginate(chosen, first, after, Plan.from_row)
+
+        return resolved(info.context.loaders.plans_by_product_id.load(self.db_id), page)
 
 
 def _plan_matches(
@@ -159,8 +164,8 @@ class UsageLimit:
     metric_id: strawberry.Private[int]
 
     @strawberry.field
-    async def metric(self, info: ContextInfo) -> Metric:
-        return Metric.from_row(await info.context.loaders.metric_by_id.load(self.metric_id))
+    def metric(self, info: ContextInfo) -> Metric:
+        return resolved(info.context.loaders.metric_by_id.load(self.metric_id), Metric.from_row)
 
     @strawberry.field(description='The rate limit as shown on a page, e.g. "100 req/min".')
     def rate_limit_display(self) -> str | None:
@@ -248,19 +253,22 @@ class Plan(Node):
         )
 
     @strawberry.field
-    async def product(self, info: ContextInfo) -> Product:
-        return Product.from_row(await info.context.loaders.product_by_id.load(self.row.product_id))
+    def product(self, info: ContextInfo) -> Product:
+        loaded = info.context.loaders.product_by_id.load(self.row.product_id)
+        return resolved(loaded, Product.from_row)
 
     @strawberry.field
-    async def usage_limits(self, info: ContextInfo) -> list[UsageLimit]:
+    def usage_limits(self, info: ContextInfo) -> list[UsageLimit]:
         assert self.row.id is not None
-        rows = await info.context.loaders.usage_limits_by_plan_id.load(self.row.id)
-        return [UsageLimit.from_row(row) for row in rows]
+        loaded = info.context.loaders.usage_limits_by_plan_id.load(self.row.id)
+        return resolved(loaded, lambda rows: [UsageLimit.from_row(row) for row in rows])
 
     @strawberry.field(description="Pricing over time; ramp 0 starts with the contract.")
-    async def ramps(self, info: ContextInfo) -> list[PricingRamp]:
+    def ramps(self, info: ContextInfo) -> list[PricingRamp]:
         assert self.row.id is not None
-        rows = await info.context.loaders.ramps_by_plan_id.load(self.row.id)
+        return resolved(info.context.loaders.ramps_by_plan_id.load(self.row.id), self._ramps)
+
+    def _ramps(self, rows: list[RampRow]) -> list[PricingRamp]:
         ramps, start = [], 0
         for row in rows:
             ramps.append(PricingRamp.from_row(row, start, self.row))
@@ -291,9 +299,10 @@ class PricingRamp(Node):
         )
 
     @strawberry.field
-    async def prices(self, info: ContextInfo) -> list[Price]:
-        rows = await info.context.loaders.prices_by_ramp_id.load(self.db_id)
-        return [price_from_row(row, self.plan) for row in rows]
+    def prices(self, info: ContextInfo) -> list[Price]:
+        plan = self.plan
+        loaded = info.context.loaders.prices_by_ramp_id.load(self.db_id)
+        return resolved(loaded, lambda rows: [price_from_row(row, plan) for row in rows])
 
 
 @strawberry.type
@@ -356,9 +365,9 @@ class Rate:
         )
 
     @strawberry.field
-    async def tiers(self, info: ContextInfo) -> list[Tier]:
-        rows = await info.context.loaders.tiers_by_rate_id.load(self.db_id)
-        return [Tier.from_row(row) for row in rows]
+    def tiers(self, info: ContextInfo) -> list[Tier]:
+        loaded = info.context.loaders.tiers_by_rate_id.load(self.db_id)
+        return resolved(loaded, lambda rows: [Tier.from_row(row) for row in rows])
 
 
 def _only(
@@ -382,14 +391,21 @@ class Price(Node):
     plan: strawberry.Private[PlanRow]
 
     @strawberry.field(description='Pricing-page text, e.g. "$0.002 per 1K tokens".')
-    async def display_price(self, info: ContextInfo, locale: str = "en_US") -> str:
+    def display_price(self, info: ContextInfo, locale: str = "en_US") -> str:
         # Computed once per price version: a price of a published or archived plan never
         # changes, so its text is kept per locale for the process (store/sealed_rows.py).
         sealed = info.context.loaders.plan_cache.rows
-        key = ("displayPrice", self.row.id, locale)
-        kept = sealed.derived(PriceRow.__tablename__, self.row.id, key)
+        kept = sealed.derived(PriceRow.__tablename__, self.row.id, self._display_key(locale))
         if kept is not None:
             return str(kept)
+        return cast(str, self._display_price(info, locale))
+
+    def _display_key(self, locale: str) -> tuple[str, int | None, str]:
+        return ("displayPrice", self.row.id, locale)
+
+    async def _display_price(self, info: ContextInfo, locale: str) -> str:
+        sealed = info.context.loaders.plan_cache.rows
+        key = self._display_key(locale)
         price = await domain_price(info, self.row)
         try:
             text = display_price(
@@ -419,25 +435,34 @@ class UsagePrice(Price):
     free_units: Decimal = strawberry.field(description="Priced units free each period.")
 
     @strawberry.field
-    async def metric(self, info: ContextInfo) -> Metric:
-        return Metric.from_row(await info.context.loaders.metric_by_id.load(self.row.metric_id))
+    def metric(self, info: ContextInfo) -> Metric:
+        loaded = info.context.loaders.metric_by_id.load(self.row.metric_id)
+        return resolved(loaded, Metric.from_row)
 
     @strawberry.field(description="The rate for usage no dimension rate matches.")
-    async def default_rate(self, info: ContextInfo) -> Rate | None:
-        rows = await info.context.loaders.rates_by_price_id.load(self.row.id)
-        return next((Rate.from_row(r) for r in rows if not r.match), None)
+    def default_rate(self, info: ContextInfo) -> Rate | None:
+        loaded = info.context.loaders.rates_by_price_id.load(self.row.id)
+        return resolved(loaded, _default_rate)
 
     @strawberry.field(description="Rate-card entries; the most specific match wins.")
-    async def dimension_rates(self, info: ContextInfo) -> list[DimensionRate]:
-        rows = await info.context.loaders.rates_by_price_id.load(self.row.id)
-        return [
-            DimensionRate(
-                match=[DimensionValue(name=n, value=v) for n, v in row.match],
-                rate=Rate.from_row(row),
-            )
-            for row in rows
-            if row.match
-        ]
+    def dimension_rates(self, info: ContextInfo) -> list[DimensionRate]:
+        loaded = info.context.loaders.rates_by_price_id.load(self.row.id)
+        return resolved(loaded, _dimension_rates)
+
+
+def _default_rate(rows: list[RateRow]) -> Rate | None:
+    return next((Rate.from_row(r) for r in rows if not r.match), None)
+
+
+def _dimension_rates(rows: list[RateRow]) -> list[DimensionRate]:
+    return [
+        DimensionRate(
+            match=[DimensionValue(name=n, value=v) for n, v in row.match],
+            rate=Rate.from_row(row),
+        )
+        for row in rows
+        if row.match
+    ]
 
 
 @strawberry.type(description="A fixed fee: subscription, platform access, setup.")

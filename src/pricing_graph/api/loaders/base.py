@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar, cast
 
 from strawberry.dataloader import DataLoader
 
@@ -27,11 +27,45 @@ class Loader(DataLoader[KeyT, ValueT]):
     escapes error handling (a 500). Each caller awaits its own shield instead."""
 
     def load(self, key: KeyT) -> Awaitable[ValueT]:
+        kept = self.kept(key)
+        if kept is not None:  # no batch, no wait: a done future
+            done: asyncio.Future[ValueT] = self.loop.create_future()
+            done.set_result(kept)
+            return done
         future = super().load(key)
         # A loaded value needs no shield: awaiting a done future cannot cancel it.
         if isinstance(future, asyncio.Future) and future.done():
             return future
         return asyncio.shield(future)
+
+    def kept(self, key: KeyT) -> ValueT | None:
+        """The value without a load, when the process keeps it (store/sealed_rows.py)."""
+        return None
+
+
+def resolved(loaded: Awaitable[ValueT], build: Callable[[ValueT], RowT]) -> RowT:
+    """`build` of a loaded value: at once when the loader holds it (kept for the process, or
+    loaded earlier in the request), else an awaitable of it.
+
+    For synchronous resolvers: graphql-core awaits an awaitable answer, so a field whose
+    value is at hand costs no coroutine, task or event-loop round. Typed as the value, as
+    Strawberry takes the GraphQL type from the resolver's annotation."""
+    if isinstance(loaded, asyncio.Future):
+        if loaded.done():
+            return build(loaded.result())
+        # graphql-core may never await `later` (a sibling's error ends the list or object
+        # first): the load's error is then taken here, not logged as never retrieved.
+        loaded.add_done_callback(_taken)
+
+    async def later() -> RowT:
+        return build(await loaded)
+
+    return cast(RowT, later())
+
+
+def _taken(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 class RowByIdLoader(Loader[int, RowT | None], Generic[RowT]):
@@ -41,6 +75,12 @@ class RowByIdLoader(Loader[int, RowT | None], Generic[RowT]):
         super().__init__(load_fn=self._load)
         self._read = read
         self._sealed = sealed
+
+    def kept(self, key: int) -> RowT | None:
+        if self._sealed is None:
+            return None
+        found: RowT | None = self._sealed.row(self.model.__tablename__, key)
+        return found
 
     async def _load(self, ids: Sequence[int]) -> list[RowT | None]:
         return await rows_by_ids(self._read, self.model, ids, self._sealed)
@@ -55,6 +95,12 @@ class RowsByParentLoader(Loader[int, list[RowT]], Generic[RowT]):
         super().__init__(load_fn=self._load)
         self._read = read
         self._sealed = sealed
+
+    def kept(self, key: int) -> list[RowT] | None:
+        if self._sealed is None:
+            return None
+        children = self._sealed.children(self.model.__tablename__, self.parent, key)
+        return None if children is None else list(children)
 
     async def _load(self, parent_ids: Sequence[int]) -> list[list[RowT]]:
         return await children_by_parent_ids(

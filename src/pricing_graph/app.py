@@ -87,7 +87,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=[
             Route("/", root),
             Route("/healthz", healthz),
-            Route("/readyz", ops.readiness_endpoint(engine)),
+            Route("/readyz", ops.readiness_endpoint(engine, database.usage)),
             Route("/metrics", ops.metrics_endpoint(database, metrics)),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/v1/usage/events", ingest_endpoint(database), methods=["POST"]),

@@ -7,6 +7,7 @@ import asyncio
 import io
 import json
 import logging
+import socket
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -343,6 +344,37 @@ async def test_ready_on_a_migrated_database(database_url: str) -> None:
         200,
         {"status": "ready", "database": "up", "migration": {"current": head, "head": head}},
     )
+
+
+async def test_ready_checks_a_clickhouse_usage_store(
+    database_url: str, clickhouse_server: str
+) -> None:
+    head = head_revision()
+    migration = {"current": head, "head": head}
+    name = f"pricing_graph_ready_{uuid.uuid4().hex[:8]}"
+    async with _client(
+        Settings(database_url=database_url, usage_url=f"{clickhouse_server}/{name}")
+    ) as client:
+        response = await client.get("/readyz")
+    assert (response.status_code, response.json()) == (
+        200,
+        {"status": "ready", "database": "up", "migration": migration, "usage": "up"},
+    )
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    usage_url = f"clickhouse://reader:s3cret@127.0.0.1:{closed}/usage"
+    async with _client(Settings(database_url=database_url, usage_url=usage_url)) as client:
+        response = await client.get("/readyz")
+    body = response.json()
+    assert (response.status_code, body["status"], body["database"], body["usage"]) == (
+        503,
+        "unavailable",
+        "up",
+        "down",
+    )
+    assert body["reason"].startswith("the ClickHouse usage store cannot be reached (")
+    assert "s3cret" not in response.text
 
 
 async def test_not_ready_on_an_unmigrated_database(empty_database_url: str) -> None:

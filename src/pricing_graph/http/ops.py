@@ -53,6 +53,7 @@ from pricing_graph.services.errors import DomainError, ErrorCode
 from pricing_graph.services.unit_of_work import Database, UnitOfWork
 from pricing_graph.settings import Settings, mask_secrets
 from pricing_graph.store.migrate import current_revision, head_revision
+from pricing_graph.store.usage_store import UsageStore
 
 Endpoint = Callable[[Request], Coroutine[Any, Any, Response]]
 
@@ -458,9 +459,10 @@ def _first_line(error: BaseException) -> str:
     return mask_secrets(text.splitlines()[0])
 
 
-def readiness_endpoint(engine: AsyncEngine) -> Endpoint:
-    """`GET /readyz`: ready when the database answers and its migration is the code's head
-    (a load balancer sends traffic only then); `/healthz` stays the liveness check."""
+def readiness_endpoint(engine: AsyncEngine, usage: UsageStore | None = None) -> Endpoint:
+    """`GET /readyz`: ready when the database answers and its migration is the code's head,
+    and a ClickHouse usage store answers too (a load balancer sends traffic only then);
+    `/healthz` stays the liveness check."""
 
     async def readyz(_request: Request) -> Response:
         head = head_revision()
@@ -477,19 +479,36 @@ def readiness_endpoint(engine: AsyncEngine) -> Endpoint:
             )
             log.warning("not ready: %s", reason)
             return _readiness(503, "not ready", "up", current, head, reason)
+        if usage is not None and usage.kind != "sql":
+            down = await usage.unreachable()
+            if down is not None:
+                log.warning("not ready: %s", mask_secrets(down))
+                return _readiness(
+                    503, "unavailable", "up", current, head, mask_secrets(down), usage="down"
+                )
+            return _readiness(200, "ready", "up", current, head, None, usage="up")
         return _readiness(200, "ready", "up", current, head, None)
 
     return readyz
 
 
 def _readiness(
-    status: int, state: str, database: str, current: str | None, head: str, reason: str | None
-) -> Response:
+    status: int,
+    state: str,
+    database: str,
+    current: str | None,
+    head: str,
+    reason: str | None,
+    *,
+    usage: str | None = None,
+) -> JSONResponse:
     body: dict[str, Any] = {
         "status": state,
         "database": database,
         "migration": {"current": current, "head": head},
     }
+    if usage is not None:  # a usage store of its own (ClickHouse): "up" or "down"
+        body["usage"] = usage
     if reason is not None:
         body["reason"] = reason
     return JSONResponse(body, status_code=status)

@@ -49,6 +49,10 @@ class UsageStore(Protocol):
         """Create what the store needs (idempotent); `pricing-graph migrate` calls it."""
         ...
 
+    async def unreachable(self) -> str | None:
+        """Why the store cannot answer now (`/readyz`), or None when it can."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -78,6 +82,9 @@ class SqlUsageStore:
 
     async def prepare(self) -> None:
         return None  # the alembic migrations create usage_event
+
+    async def unreachable(self) -> str | None:
+        return None  # the catalog's database: /readyz checks it already
 
     async def close(self) -> None:
         return None

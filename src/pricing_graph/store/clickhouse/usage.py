@@ -25,13 +25,19 @@ from datetime import UTC, datetime, timedelta
 from decimal import Context, Decimal, Inexact
 from typing import Any
 
+import httpx
 import orjson
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from pricing_graph.rating.models import Aggregation, Metric
 from pricing_graph.rating.usage import MetricUsage, UsageSnapshot
 from pricing_graph.rating.weighted import weighted_by_period
-from pricing_graph.store.clickhouse.client import ESCAPES, ClickHouseClient, ClickHouseUrl
+from pricing_graph.store.clickhouse.client import (
+    ESCAPES,
+    ClickHouseClient,
+    ClickHouseError,
+    ClickHouseUrl,
+)
 from pricing_graph.store.clickhouse.schema import INTEGER_DIGITS, SCALE, create_schema
 from pricing_graph.store.types import json_text
 from pricing_graph.store.usage_repo import StoredEvent, UsageRequest, as_utc, group_from_key
@@ -108,6 +114,15 @@ class ClickHouseUsageStore:
 
     async def close(self) -> None:
         await self.client.close()
+
+    async def unreachable(self) -> str | None:
+        try:  # its tables made if missing (once per process), then one round trip
+            await self.prepare()
+            await self.client.rows("SELECT 1")
+        except (httpx.HTTPError, ClickHouseError, OSError) as failed:
+            text = str(failed) or type(failed).__name__
+            return f"the ClickHouse usage store cannot be reached ({text.splitlines()[0]})"
+        return None
 
     def refusal(self, value: Decimal | None, occurred_at: datetime) -> tuple[str, str] | None:
         if value is not None:

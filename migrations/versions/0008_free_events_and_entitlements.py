@@ -1,7 +1,7 @@
 """free events and entitlements
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-27 10:30:00.000000
 
 PERCENTAGE rates' free transactions per period (`price_rate.free_events`, issue 14 item 6);
@@ -16,8 +16,8 @@ from alembic import op
 
 from pricing_graph.store.types import ExactDecimal
 
-revision: str = "0009"
-down_revision: str | None = "0008"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,6 +1,6 @@
 """discounts and promotion codes
 
-Revision ID: 0008
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-11-27 10:21:16.305371
 
@@ -15,7 +15,7 @@ from alembic import op
 
 from pricing_graph.store.types import ExactDecimal
 
-revision: str = "0008"
+revision: str = "0007"
 down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 from tests.support.graphql import execute, execute_raw
+from tests.support.shared import database_at, seed_once
 
 from pricing_graph.api.context import Context
 from pricing_graph.api.ids import encode_id
@@ -370,9 +372,23 @@ async def test_base_plan_is_valid(database: Any) -> None:
     assert data["createPlan"]["plan"]["status"] == "DRAFT"
 
 
+@pytest.fixture(scope="module")
+def catalog_once(module_database_url: str) -> tuple[str, str]:
+    """`seed_catalog` once for the createPlan refusals, which share the database: each
+    asserts that no row count changed (tests/support/shared.py)."""
+    return module_database_url, seed_once(module_database_url, seed_catalog)
+
+
+@pytest.fixture
+async def catalog(catalog_once: tuple[str, str]) -> AsyncIterator[tuple[Any, str]]:
+    url, product_id = catalog_once
+    async with database_at(url) as database:
+        yield database, product_id
+
+
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
-async def test_create_plan_refuses(database: Any, case: Case) -> None:
-    product_id = await seed_catalog(database)
+async def test_create_plan_refuses(catalog: tuple[Any, str], case: Case) -> None:
+    database, product_id = catalog
     before = await row_counts(database)
 
     data = await execute(database, CREATE_PLAN, input=_variables(product_id, case))
@@ -399,9 +415,9 @@ DECIMAL_CASES = [
 @pytest.mark.parametrize(("dotted", "value"), [c[1:] for c in DECIMAL_CASES],
                          ids=[c[0] for c in DECIMAL_CASES])  # fmt: skip
 async def test_bad_decimal_is_refused_before_any_write(
-    database: Any, dotted: str, value: Any
+    catalog: tuple[Any, str], dotted: str, value: Any
 ) -> None:
-    product_id = await seed_catalog(database)
+    database, product_id = catalog
     given = base_plan(product_id)
     apply(given, dotted, value)
     before = await row_counts(database)

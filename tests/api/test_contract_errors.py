@@ -8,6 +8,7 @@ table's row count moved.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,7 @@ from tests.api.test_contracts import (
     UPDATE_PLAN,
     _ok,
     create_contract,
+    create_customer,
     full_contract,
     plan_action,
     pro_plan,
@@ -32,6 +34,7 @@ from tests.api.test_contracts import (
     simple_contract,
 )
 from tests.support.graphql import execute
+from tests.support.shared import database_at, seed_once
 
 from pricing_graph.api.ids import encode_id
 
@@ -60,6 +63,38 @@ async def _refused(database: Any, document: str, given: dict[str, Any]) -> dict[
     return payload
 
 
+async def _shared_seed(database: Any) -> dict[str, str]:
+    """The refusal cases' database: the catalog and Acme without a contract (createCustomer,
+    createContract), and a second customer on the full contract (amendContract)."""
+    ids = await seed(database)
+    other = {**ids, "customer_id": await create_customer(database, "amended-co")}
+    contract = await create_contract(database, full_contract(other))
+    read = await execute(
+        database,
+        "query($id: ID!) { contract(id: $id) { adjustments { id } } }",
+        id=contract["id"],
+    )
+    ids["contract_id"] = contract["id"]
+    ids[PERCENT] = read["contract"]["adjustments"][2]["id"]
+    return ids
+
+
+@pytest.fixture(scope="module")
+def seeded_once(module_database_url: str) -> tuple[str, dict[str, str]]:
+    """Seeded once; the refusal cases share it, each asserting that no row count changed
+    (tests/support/shared.py)."""
+    return module_database_url, seed_once(module_database_url, _shared_seed)
+
+
+@pytest.fixture
+async def shared(
+    seeded_once: tuple[str, dict[str, str]],
+) -> AsyncIterator[tuple[Any, dict[str, str]]]:
+    url, ids = seeded_once
+    async with database_at(url) as database:
+        yield database, dict(ids)
+
+
 # -- createCustomer ------------------------------------------------------------------------
 
 CUSTOMER_CASES = [
@@ -75,8 +110,8 @@ CUSTOMER_CASES = [
 
 
 @pytest.mark.parametrize("case", CUSTOMER_CASES, ids=[c.id for c in CUSTOMER_CASES])
-async def test_create_customer_refuses(database: Any, case: Case) -> None:
-    await seed(database)  # customer "acme" exists
+async def test_create_customer_refuses(shared: tuple[Any, dict[str, str]], case: Case) -> None:
+    database, _ = shared  # customer "acme" exists
     before = await row_counts(database)
 
     given = {"externalId": "globex", "name": "Globex", **case.changes}
@@ -185,8 +220,8 @@ async def test_full_contract_is_valid(database: Any) -> None:
 
 
 @pytest.mark.parametrize("case", CONTRACT_CASES, ids=[c.id for c in CONTRACT_CASES])
-async def test_create_contract_refuses(database: Any, case: Case) -> None:
-    ids = await seed(database)
+async def test_create_contract_refuses(shared: tuple[Any, dict[str, str]], case: Case) -> None:
+    database, ids = shared
     given = full_contract(ids)
     for dotted, value in case.changes.items():
         apply(given, dotted, value)
@@ -346,8 +381,8 @@ async def _amend_base(database: Any) -> tuple[dict[str, str], dict[str, Any]]:
 
 
 @pytest.mark.parametrize("case", AMEND_CASES, ids=[c.id for c in AMEND_CASES])
-async def test_amend_contract_refuses(database: Any, case: Case) -> None:
-    ids, _ = await _amend_base(database)
+async def test_amend_contract_refuses(shared: tuple[Any, dict[str, str]], case: Case) -> None:
+    database, ids = shared
     given: dict[str, Any] = {"contractId": ids["contract_id"], "expectedRevision": 1}
     for dotted, value in case.changes.items():
         apply(given, dotted, value)

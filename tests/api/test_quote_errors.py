@@ -9,12 +9,13 @@ no contract on the LLM platform) and require the same codes on the same fields.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 from tests.support.graphql import execute
+from tests.support.shared import database_at, seed_once
 
 from pricing_graph.api.context import Context
 from pricing_graph.api.ids import encode_id
@@ -47,6 +48,7 @@ IDS = """
 """
 
 Input = dict[str, Any]
+Ids = dict[str, str]
 
 
 def valid_input(plan_id: str) -> Input:
@@ -90,6 +92,20 @@ async def seeded(database: Any) -> dict[str, str]:
     data = await execute(database, IDS)
     ids = {node["key"]: node["id"] for node in data["product"]["plans"]["nodes"]}
     return {**ids, "product": data["product"]["id"], "startup": data["customer"]["id"]}
+
+
+@pytest.fixture(scope="module")
+def seeded_once(module_database_url: str) -> tuple[str, dict[str, str]]:
+    """The demo data, seeded once for the cases that only read or are refused (each asserts
+    that no row count changed), which then share the database (tests/support/shared.py)."""
+    return module_database_url, seed_once(module_database_url, seeded)
+
+
+@pytest.fixture
+async def shared(seeded_once: tuple[str, dict[str, str]]) -> AsyncIterator[tuple[Any, Ids]]:
+    url, ids = seeded_once
+    async with database_at(url) as database:
+        yield database, dict(ids)
 
 
 async def quote_errors(database: Any, given: Input) -> list[tuple[str | None, str]]:
@@ -257,9 +273,9 @@ TERMS_CASES: list[tuple[str, Callable[[Input], None], list[tuple[str, str]]]] = 
     ("change", "expected"), [c[1:] for c in USAGE_CASES], ids=[c[0] for c in USAGE_CASES]
 )
 async def test_bad_usage_or_periods(
-    database: Any, change: Callable[[Input], None], expected: list[tuple[str, str]]
+    shared: tuple[Any, Ids], change: Callable[[Input], None], expected: list[tuple[str, str]]
 ) -> None:
-    ids = await seeded(database)
+    database, ids = shared
     given = valid_input(ids["llm-enterprise"])
     change(given)
     before = await row_counts(database)
@@ -271,9 +287,9 @@ async def test_bad_usage_or_periods(
     ("change", "expected"), [c[1:] for c in TERMS_CASES], ids=[c[0] for c in TERMS_CASES]
 )
 async def test_terms_are_refused_as_create_contract_refuses_them(
-    database: Any, change: Callable[[Input], None], expected: list[tuple[str, str]]
+    shared: tuple[Any, Ids], change: Callable[[Input], None], expected: list[tuple[str, str]]
 ) -> None:
-    ids = await seeded(database)
+    database, ids = shared
     given = valid_input(ids["llm-enterprise"])
     change(given)
     before = await row_counts(database)
@@ -298,8 +314,8 @@ async def test_terms_are_refused_as_create_contract_refuses_them(
     ],
     ids=["malformed", "a-product-id", "no-such-plan"],
 )
-async def test_a_bad_plan_id(database: Any, plan_id: str, expected: str) -> None:
-    ids = await seeded(database)
+async def test_a_bad_plan_id(shared: tuple[Any, Ids], plan_id: str, expected: str) -> None:
+    database, ids = shared
     given = valid_input(ids["llm-enterprise"])
     given["planId"] = plan_id
     assert await quote_errors(database, given) == [("input.planId", expected)]
@@ -370,9 +386,9 @@ async def test_a_good_quote_and_a_comparison_write_nothing(database: Any) -> Non
     ids=["zero-periods", "121-periods", "metric-of-another-product", "negative", "short-list"],
 )
 async def test_compare_plans_errors(
-    database: Any, periods: int, usage: list[Input], expected: list[tuple[str, str]]
+    shared: tuple[Any, Ids], periods: int, usage: list[Input], expected: list[tuple[str, str]]
 ) -> None:
-    ids = await seeded(database)
+    database, ids = shared
     data = await execute(database, COMPARE, productId=ids["product"], usage=usage, periods=periods)
     assert data["comparePlans"]["plans"] == []
     assert [(e["field"], e["code"]) for e in data["comparePlans"]["errors"]] == expected

@@ -513,7 +513,7 @@ async def _aggregate_many(
             details[index][bucket][(metric_id, key)].append(_decimal_of(value))
 
     return [
-        _snapshots(dict(request.metrics), quantities, values)
+        usage_snapshots(dict(request.metrics), quantities, values)
         for request, quantities, values in zip(requests, snapshots, details, strict=True)
     ]
 
@@ -529,11 +529,14 @@ def _tagged(branch: Select[Any], index: int) -> Select[Any]:
     )
 
 
-def _snapshots(
+def usage_snapshots(
     metrics: Mapping[int, Metric],
     quantities: Sequence[Mapping[tuple[int, str], Decimal]],
     values: Sequence[Mapping[tuple[int, str], list[Decimal]]],
 ) -> list[UsageSnapshot]:
+    """Per period, the quantity (and per-event values) of each (metric id, group key) as
+    the rating core's snapshot: entries sorted by metric key, then group. Every usage store
+    answers in this shape."""
     result = []
     for by_key, amounts_by_key in zip(quantities, values, strict=True):
         entries = []

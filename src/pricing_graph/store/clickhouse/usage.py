@@ -29,8 +29,8 @@ import httpx
 import orjson
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from pricing_graph.rating.models import Aggregation, Metric
-from pricing_graph.rating.usage import MetricUsage, UsageSnapshot
+from pricing_graph.rating.models import Aggregation
+from pricing_graph.rating.usage import UsageSnapshot
 from pricing_graph.rating.weighted import weighted_by_period
 from pricing_graph.store.clickhouse.client import (
     ESCAPES,
@@ -40,7 +40,12 @@ from pricing_graph.store.clickhouse.client import (
 )
 from pricing_graph.store.clickhouse.schema import INTEGER_DIGITS, SCALE, create_schema
 from pricing_graph.store.types import json_text
-from pricing_graph.store.usage_repo import StoredEvent, UsageRequest, as_utc, group_from_key
+from pricing_graph.store.usage_repo import (
+    StoredEvent,
+    UsageRequest,
+    as_utc,
+    usage_snapshots,
+)
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 LAST = datetime(2106, 1, 1, tzinfo=UTC)  # DateTime (the rollup's hour) ends in 2106
@@ -261,7 +266,7 @@ class ClickHouseUsageStore:
                 values[index][bucket][(metric_id, key)].append(Decimal(row[4]))
 
         return [
-            _snapshots(dict(request.metrics), by_key, amounts)
+            usage_snapshots(dict(request.metrics), by_key, amounts)
             for request, by_key, amounts in zip(requests, quantities, values, strict=True)
         ]
 
@@ -420,31 +425,6 @@ def _span(column: str, periods: Sequence[tuple[int, int]]) -> str:
         else:
             merged.append((start, end))
     return " OR ".join(f"({column} >= {start} AND {column} < {end})" for start, end in merged)
-
-
-def _snapshots(
-    metrics: Mapping[int, Metric],
-    quantities: Sequence[Mapping[tuple[int, str], Decimal]],
-    values: Sequence[Mapping[tuple[int, str], list[Decimal]]],
-) -> list[UsageSnapshot]:
-    """The SQL store's answer shape: entries sorted by metric key, then group."""
-    result = []
-    for by_key, amounts_by_key in zip(quantities, values, strict=True):
-        entries = []
-        for (metric_id, key), quantity in by_key.items():
-            amounts = tuple(amounts_by_key.get((metric_id, key), ()))
-            entries.append(
-                MetricUsage(
-                    metric_key=metrics[metric_id].key,
-                    quantity=quantity,
-                    group=group_from_key(key),
-                    transactions=amounts,
-                    event_costs=amounts,
-                )
-            )
-        entries.sort(key=lambda entry: (entry.metric_key, entry.group))
-        result.append(UsageSnapshot(usage=tuple(entries)))
-    return result
 
 
 def _event_lines(rows: Sequence[Mapping[str, Any]], clock: int) -> str:

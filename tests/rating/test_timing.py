@@ -131,3 +131,27 @@ def test_weekly_refuses_first_of_month():
 
     with pytest.raises(InvalidPlan, match="WEEKLY periods run 7 days"):
         BillingCalendar(SIGNED, None, BillingInterval.WEEKLY, BillingAnchor.FIRST_OF_MONTH)
+
+
+def test_a_discount_comes_off_the_first_document_of_its_period_never_below_zero():
+    # $100 in advance, $50 of usage in arrears, 20% off: the period's discount is $30.00. It
+    # comes off the period's first document (the in-advance fee: 100 - 30 = 70.00) and the
+    # end-of-period document carries the usage (50.00); no document goes below zero.
+    from pricing_graph.rating.discounts import Discount, DiscountDuration, DiscountKind
+
+    fee = FixedPrice("base", "base", "Base", D(100), timing=ChargeTiming.IN_ADVANCE)
+    twenty = Discount("intro", DiscountKind.PERCENT, D(20), DiscountDuration.FOREVER)
+    usage = UsageSnapshot((MetricUsage("calls", D(5000)),))  # 5,000 x $0.01 = $50.00
+    p = plan(fee, usage_price("calls", flat("0.01")))
+    invoice = preview_invoice(p, ContractTerms(date(2026, 5, 1), discounts=(twenty,)), usage, 0)
+    assert invoice.total == D("120.00")
+    parts = split(invoice)
+    assert [(x.issue_date, x.total) for x in parts] == [
+        (date(2026, 5, 1), D("70.00")),
+        (date(2026, 6, 1), D("50.00")),
+    ]
+    # All in advance, nothing in arrears: one document of 80.00, not 100.00 then -20.00.
+    only_fee = preview_invoice(
+        plan(fee), ContractTerms(date(2026, 5, 1), discounts=(twenty,)), UsageSnapshot(()), 0
+    )
+    assert [(x.issue_date, x.total) for x in split(only_fee)] == [(date(2026, 5, 1), D("80.00"))]

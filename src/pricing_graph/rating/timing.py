@@ -42,6 +42,7 @@ class InvoicePart:
     lines: tuple[InvoiceLine, ...]  # charges in the pricing unit, then currency lines
     credits: Decimal  # in the pricing unit
     total: Decimal  # in the currency
+    discounts: Decimal = ZERO  # the period's discounts this part takes, in the pricing unit
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +63,10 @@ def line_date(invoice: InvoicePreview, line: InvoiceLine) -> date:
 
 
 def split(invoice: InvoicePreview) -> tuple[InvoicePart, ...]:
-    """The parts of one period's invoice, by issue date; their totals sum to its total."""
+    """The parts of one period's invoice, by issue date; their totals sum to its total.
+    The period's discounts come off its parts in date order, each part's charges at most
+    (so an in-advance fee's document carries the discount and none goes below zero), then
+    the credits."""
     period = invoice.period
     end = period.end
     charges: dict[date, list[InvoiceLine]] = {}
@@ -80,11 +84,15 @@ def split(invoice: InvoicePreview) -> tuple[InvoicePart, ...]:
     credits_left = invoice.credits_total - trial
     is_custom = invoice.pricing_unit != invoice.currency
     overage = next((x for x in invoice.currency_lines if x.price_key is None), None)
+    discounts_left = invoice.discounts_total
     parts: list[InvoicePart] = []
     issued = ZERO
     for day in days:
         lines = charges.get(day, [])
         amount = sum((line.amount for line in lines), ZERO)
+        off = discounts_left if day == end else min(discounts_left, max(amount, ZERO))
+        discounts_left -= off
+        amount -= off
         if day == end:
             credit = credits_left + trial
         else:
@@ -121,6 +129,7 @@ def split(invoice: InvoicePreview) -> tuple[InvoicePart, ...]:
                 + ((overage,) if overage is not None and day == end else ()),
                 credits=credit,
                 total=total,
+                discounts=off,
             )
         )
     return tuple(parts)

@@ -361,6 +361,7 @@ class InvoicePart:
     lines: list[InvoiceLine]
     credits: Decimal
     total: Decimal
+    discounts: Decimal = Decimal("0")  # a quote revision saved before parts had discounts
 
     @classmethod
     def of(cls, part: RatedPart) -> InvoicePart:
@@ -374,6 +375,7 @@ class InvoicePart:
             lines=[InvoiceLine.of(line) for line in part.lines],
             credits=part.credits,
             total=part.total,
+            discounts=part.discounts,
         )
 
 
@@ -390,4 +392,6 @@ describe(
     lines="The lines, in the pricing unit (currency lines in the currency).",
     credits="Credits this part burned, in the pricing unit.",
     total="What this part adds to the invoice, in the currency.",
+    discounts="The period's discounts taken off this part (the first parts first, never "
+    "below zero), in the pricing unit.",
 )

@@ -188,6 +188,7 @@ def _issued(doc: IssuedInvoice) -> dict[str, Any]:
                 "lines": [_line(line) for line in part.lines],
                 "credits": str(part.credits),
                 "total": str(part.total),
+                "discounts": str(part.discounts),
             }
             for part in doc.parts
         ],

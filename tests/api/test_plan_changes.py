@@ -592,3 +592,44 @@ async def test_a_quoted_plan_change_is_refused_on_its_fields(database: Any) -> N
     assert await refused(ids["basic"], "2026-04-10") == [
         ("input.planChange.planId", "INVALID_VALUE")  # the quoted plan itself
     ]
+
+
+async def test_a_discount_on_a_price_the_new_plan_lacks_refuses_the_change(database: Any) -> None:
+    # A discount limited to "seats" cannot follow the contract to a plan without seats: the
+    # change (and its preview) is refused on input.planId, as an adjustment of a price it lacks is.
+    ids = await _setup(database)
+    product = await execute(database, '{ product(key: "saas") { id } }')
+    lite = _plan(product["product"]["id"], "lite", "50.00", "0.10", "0.05")
+    lite["ramps"][0]["prices"] = [p for p in lite["ramps"][0]["prices"] if p["key"] != "seats"]
+    created = await _ok(database, CREATE_PLAN, input=lite)
+    await _ok(database, PUBLISH, id=created["plan"]["id"])
+    customer = await _ok(
+        database, CREATE_CUSTOMER, input={"externalId": "seatco", "name": "Seat Co"}
+    )
+    contract = await _ok(
+        database,
+        CREATE_CONTRACT,
+        input={
+            "customerId": customer["customer"]["id"],
+            "planId": ids["basic"],
+            "startDate": "2026-04-01",
+            "discounts": [
+                {"key": "seat-deal", "kind": "PERCENT", "value": "50", "priceKeys": ["seats"]}
+            ],
+        },
+    )
+    change = {
+        "contractId": contract["contract"]["id"],
+        "planId": created["plan"]["id"],
+        "effectiveDate": "2026-04-10",
+    }
+    errors = (await execute(database, CHANGE, input={**change, "expectedRevision": 1}))[
+        "changeContractPlan"
+    ]["errors"]
+    assert [(e["field"], e["code"]) for e in errors] == [("input.planId", "INVALID_TERMS")]
+    assert "seats" in errors[0]["message"]
+    preview = await execute_raw(database, PREVIEW, input=change)
+    assert preview.data is None
+    assert [(e.extensions["field"], e.extensions["code"]) for e in preview.errors] == [
+        ("input.planId", "INVALID_TERMS")
+    ]

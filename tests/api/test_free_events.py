@@ -31,6 +31,8 @@ from tests.api.test_rating_fixes import (
 )
 from tests.support.graphql import execute
 
+USAGE_STORES = True  # the per-transaction values are read from the ClickHouse usage store too
+
 PLAN = """
 query($id: ID!) {
   plan(id: $id) {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import Context, Decimal, Inexact
 from typing import Any
 
 import orjson
@@ -58,6 +58,35 @@ class UtcDateTime(TypeDecorator[datetime]):
             return None
         stamp: datetime = value
         return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
+
+
+#: Exact arithmetic on stored decimals: an inexact result raises instead of rounding.
+EXACT = Context(prec=1000, traps=[Inexact])
+_ONE = Decimal(1)
+
+
+def exact_decimal(value: Any) -> Decimal:
+    """An exact Decimal from what a driver returns: Decimal, int or decimal text, never float."""
+    if isinstance(value, Decimal):
+        # asyncpg may hand back 1E+20 for NUMERIC 100000000000000000000: same number, plain form
+        exponent = value.as_tuple().exponent
+        return (
+            value.quantize(_ONE, context=EXACT)
+            if isinstance(exponent, int) and exponent > 0
+            else value
+        )
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value)
+    if isinstance(value, str):
+        return Decimal(value)
+    raise TypeError(f"expected an exact number from the database, got {type(value).__name__}")
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Aware UTC; a naive datetime is taken to be UTC already."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 def json_text(value: Any) -> str:

@@ -13,8 +13,8 @@ import json
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from decimal import Context, Decimal, Inexact
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -44,7 +44,7 @@ from pricing_graph.rating.models import ZERO, Aggregation, Metric
 from pricing_graph.rating.usage import Group, MetricUsage, UsageSnapshot
 from pricing_graph.store.catalog import MetricRow
 from pricing_graph.store.contracts import ContractRow, CustomerRow
-from pricing_graph.store.types import json_text
+from pricing_graph.store.types import EXACT, as_utc, exact_decimal, json_text
 from pricing_graph.store.usage import UsageEventRow
 from pricing_graph.store.usage_rollup import (
     INSERT_WITH_ROLLUPS,
@@ -65,8 +65,6 @@ METRICS = MetricRow.__table__  # type: ignore[attr-defined]
 INSERT_CHUNK = 1000
 
 # Exact arithmetic for the SQLite aggregates: a sum never rounds (Inexact would raise).
-_EXACT = Context(prec=1000, traps=[Inexact])
-_ONE = Decimal(1)
 
 
 # --------------------------------------------------------------------------- groups
@@ -86,13 +84,6 @@ def group_from_key(key: str) -> Group:
     return tuple((str(name), str(value)) for name, value in json.loads(key))
 
 
-def as_utc(moment: datetime) -> datetime:
-    """Aware UTC; a naive datetime is taken to be UTC already."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
-
-
 # --------------------------------------------------------------------------- SQLite aggregates
 
 
@@ -103,8 +94,8 @@ class _DecimalSum:
     def step(self, value: Any) -> None:
         if value is None:
             return
-        amount = _decimal_of(value)
-        self.total = amount if self.total is None else _EXACT.add(self.total, amount)
+        amount = exact_decimal(value)
+        self.total = amount if self.total is None else EXACT.add(self.total, amount)
 
     def finalize(self) -> str | None:
         return None if self.total is None else format(self.total, "f")
@@ -117,7 +108,7 @@ class _DecimalMax:
     def step(self, value: Any) -> None:
         if value is None:
             return
-        amount = _decimal_of(value)
+        amount = exact_decimal(value)
         if self.top is None or amount > self.top:
             self.top = amount
 
@@ -147,23 +138,6 @@ def register_sqlite_aggregates(dbapi_connection: Any) -> None:
         await_(driver._execute(driver._conn.create_aggregate, name, 1, implementation))
     for name, function in SQLITE_FUNCTIONS.items():
         await_(driver._execute(driver._conn.create_function, name, 2, function, deterministic=True))
-
-
-def _decimal_of(value: Any) -> Decimal:
-    """An exact Decimal from what a driver returns: Decimal, int or decimal text, never float."""
-    if isinstance(value, Decimal):
-        # asyncpg may hand back 1E+20 for NUMERIC 100000000000000000000: same number, plain form
-        exponent = value.as_tuple().exponent
-        return (
-            value.quantize(_ONE, context=_EXACT)
-            if isinstance(exponent, int) and exponent > 0
-            else value
-        )
-    if isinstance(value, int) and not isinstance(value, bool):
-        return Decimal(value)
-    if isinstance(value, str):
-        return Decimal(value)
-    raise TypeError(f"expected an exact number from the database, got {type(value).__name__}")
 
 
 # --------------------------------------------------------------------------- lookups
@@ -349,7 +323,7 @@ async def stored_events(
         found[(row.customer_id, row.event_id)] = StoredEvent(
             metric_id=row.metric_id,
             occurred_at=as_utc(row.occurred_at),
-            value=None if row.value is None else _decimal_of(row.value),
+            value=None if row.value is None else exact_decimal(row.value),
             unique_value=row.unique_value,
             group_key=row.group_key,
             properties=row.properties,
@@ -464,7 +438,7 @@ async def _aggregate_many(
         statement = branches[0] if len(branches) == 1 else union_all(*branches)
         rows = await connection.execute(statement)
         for index, metric_id, key, bucket, quantity in rows:
-            amount = ZERO if quantity is None else _decimal_of(quantity)
+            amount = ZERO if quantity is None else exact_decimal(quantity)
             snapshots[index][bucket][(metric_id, key)] = amount
 
     # WEIGHTED_SUM: the gauge's changes and the value before them, integrated in rating/.
@@ -510,7 +484,7 @@ async def _aggregate_many(
             ordered.c.value,
         ).order_by(ordered.c.occurred_at, ordered.c.id)
         for index, metric_id, key, bucket, value in await connection.execute(detail_statement):
-            details[index][bucket][(metric_id, key)].append(_decimal_of(value))
+            details[index][bucket][(metric_id, key)].append(exact_decimal(value))
 
     return [
         usage_snapshots(dict(request.metrics), quantities, values)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
-from decimal import Context, Decimal, Inexact
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -44,14 +44,13 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pricing_graph.rating.models import Aggregation
+from pricing_graph.store.types import EXACT
 from pricing_graph.store.usage import UsageRollupRow
 
 ROLLUPS = UsageRollupRow.__table__  # type: ignore[attr-defined]
 
 #: What the rollups answer; every other aggregation reads the events.
 ROLLED_UP = (Aggregation.SUM, Aggregation.MAX, Aggregation.COUNT)
-
-_EXACT = Context(prec=1000, traps=[Inexact])
 
 
 # --------------------------------------------------------------------------- SQLite functions
@@ -71,7 +70,7 @@ def decimal_add(first: Any, second: Any) -> str | None:
     if a is None or b is None:
         only = a if b is None else b
         return None if only is None else format(only, "f")
-    return format(_EXACT.add(a, b), "f")
+    return format(EXACT.add(a, b), "f")
 
 
 def decimal_greatest(first: Any, second: Any) -> str | None:
@@ -174,7 +173,7 @@ async def upsert_rollups_sqlite(
             continue
         entry[0] += 1
         if value is not None:
-            entry[1] = value if entry[1] is None else _EXACT.add(entry[1], value)
+            entry[1] = value if entry[1] is None else EXACT.add(entry[1], value)
             entry[2] = value if entry[2] is None else max(entry[2], value)
     insert = sqlite.insert(ROLLUPS)
     statement = insert.on_conflict_do_update(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -19,20 +19,13 @@ from sqlalchemy import Select, func, literal_column, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pricing_graph.rating.weighted import Change, weighted_by_period
+from pricing_graph.store.types import as_utc, exact_decimal
 from pricing_graph.store.usage import UsageEventRow
 
 EVENTS = UsageEventRow.__table__  # type: ignore[attr-defined]
 
 #: (request index, metric id, group key) -> quantity per period (None: no value known).
 WeightedQuantities = dict[tuple[int, int, str], list[Decimal | None]]
-
-
-def _exact(value: Any) -> Decimal:
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, int | str) and not isinstance(value, bool):
-        return Decimal(value)
-    raise TypeError(f"expected an exact number from the database, got {type(value).__name__}")
 
 
 def _branches(
@@ -107,15 +100,11 @@ async def weighted_quantities(
     ):
         key = (int(request), metric_id, group_key)
         if int(opening):
-            openings[key] = _exact(value)
+            openings[key] = exact_decimal(value)
         else:
-            changes[key].append((_utc(occurred_at), _exact(value)))
+            changes[key].append((as_utc(occurred_at), exact_decimal(value)))
     found: WeightedQuantities = {}
     for key in openings.keys() | changes.keys():
         periods = requests[key[0]][2]
         found[key] = weighted_by_period(openings.get(key), changes.get(key, ()), periods)
     return found
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

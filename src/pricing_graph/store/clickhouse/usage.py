@@ -39,13 +39,8 @@ from pricing_graph.store.clickhouse.client import (
     ClickHouseUrl,
 )
 from pricing_graph.store.clickhouse.schema import INTEGER_DIGITS, SCALE, create_schema
-from pricing_graph.store.types import json_text
-from pricing_graph.store.usage_repo import (
-    StoredEvent,
-    UsageRequest,
-    as_utc,
-    usage_snapshots,
-)
+from pricing_graph.store.types import as_utc, json_text
+from pricing_graph.store.usage_repo import StoredEvent, UsageRequest, usage_snapshots
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 LAST = datetime(2106, 1, 1, tzinfo=UTC)  # DateTime (the rollup's hour) ends in 2106

@@ -41,6 +41,7 @@ from pricing_graph.store.clickhouse.client import (
 from pricing_graph.store.clickhouse.schema import INTEGER_DIGITS, SCALE, create_schema
 from pricing_graph.store.types import as_utc, json_text
 from pricing_graph.store.usage_repo import StoredEvent, UsageRequest, usage_snapshots
+from pricing_graph.store.usage_rollup import ROLLED_UP
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 LAST = datetime(2106, 1, 1, tzinfo=UTC)  # DateTime (the rollup's hour) ends in 2106
@@ -48,7 +49,6 @@ MICROSECOND = timedelta(microseconds=1)
 HOUR_US = 3_600_000_000
 # Quantizing never rounds here (Inexact would raise): 38 digits fit with room to spare.
 _EXACT = Context(prec=100, traps=[Inexact])
-_ROLLED_UP = frozenset({Aggregation.SUM, Aggregation.MAX, Aggregation.COUNT})
 
 _INSERT_COLUMNS = (
     "customer_id",
@@ -331,7 +331,7 @@ class ClickHouseUsageStore:
         customer = request.customer_id
         head = f"SELECT toUInt32({index}), metric_id, group_key, bucket, "
         branches = []
-        rolled = sorted(m for kind in _ROLLED_UP for m in by_kind.get(kind, ()))
+        rolled = sorted(m for kind in ROLLED_UP for m in by_kind.get(kind, ()))
         if rolled and all(start % HOUR_US == 0 and end % HOUR_US == 0 for start, end in periods):
             hours = [(start // 1_000_000, end // 1_000_000) for start, end in periods]
             branches.append(

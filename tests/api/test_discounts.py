@@ -623,6 +623,15 @@ async def test_amend_contract_adds_and_ends_discounts(database: Any) -> None:
         ("input.addDiscounts.1.key", "DUPLICATE_KEY"),
         ("input.endDiscounts.0.key", "NOT_FOUND"),
     ]
+    too_many = [{"key": f"k{n}", "expires": "2026-05-01"} for n in range(21)]
+    refused = await execute(
+        database,
+        AMEND,
+        input={"contractId": contract_id, "expectedRevision": 2, "endDiscounts": too_many},
+    )
+    assert [(e["field"], e["code"]) for e in refused["amendContract"]["errors"]] == [
+        ("input.endDiscounts", "INVALID_VALUE")  # at most 20, before any is looked up
+    ]
 
 
 async def test_an_accepted_saved_quote_redeems_its_code_and_keeps_its_discounts(

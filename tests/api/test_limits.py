@@ -158,6 +158,26 @@ def test_the_frontend_contract_is_well_within_the_default_limits(
     assert cost.total <= Settings().max_query_cost // 10, cost
 
 
+@pytest.mark.parametrize(
+    ("document", "total", "field"),
+    [
+        # periods 0..9 walked: periodIndex + count, each PERIOD_WEIGHT (10), 1 for the root
+        ('{ contract(id: "x") { issuedInvoices(periodIndex: 4, count: 6) { total } } }', 101,
+         "periodIndex"),
+        ('{ contract(id: "x") { issuedInvoices(count: 6) { total } } }', 61, "count"),
+        # a change preview: 2 x (1,200 + 2) periods, one unit each, whatever its date
+        ('{ previewContractChange(input: {contractId: "x", planId: "y", '
+         'effectiveDate: "2026-04-10"}) { difference } }', 2405, "input.effectiveDate"),
+        # a promotion code's `periods` is its duration: nothing priced, 1 for the root
+        ('mutation { createPromotionCode(input: {code: "C", kind: PERCENT, value: "10", '
+         'duration: PERIODS, periods: 1200}) { errors { code } } }', 1, None),
+    ],
+)  # fmt: skip
+def test_period_walks_are_costed_by_what_they_walk(document: str, total: int, field: Any) -> None:
+    cost = estimate_cost(schema._schema, graphql.parse(document), None, {})
+    assert (cost.total, cost.field) == (total, field)
+
+
 # --- the application, per backend -----------------------------------------------------------
 
 

@@ -633,3 +633,25 @@ async def test_a_discount_on_a_price_the_new_plan_lacks_refuses_the_change(datab
     assert [(e.extensions["field"], e.extensions["code"]) for e in preview.errors] == [
         ("input.planId", "INVALID_TERMS")
     ]
+
+
+async def test_a_change_far_in_the_future_is_refused_before_any_period_is_rated(
+    database: Any,
+) -> None:
+    # An open-ended monthly contract from 2026-04-01: 2199-12-01 is period 2,092, past the
+    # 1,200 any operation walks; 9999-01-01 is outside the dates any operation takes.
+    ids = await _setup(database)
+    contract = await _contract(database, "acme", ids["basic"])
+    for day in ("2199-12-01", "9999-01-01"):
+        change = {"contractId": contract, "planId": ids["pro"], "effectiveDate": day}
+        preview = await execute_raw(database, PREVIEW, input=change)
+        assert preview.data is None
+        assert [(e.extensions["field"], e.extensions["code"]) for e in preview.errors] == [
+            ("input.effectiveDate", "INVALID_DATES")
+        ]
+        errors = (await execute(database, CHANGE, input={**change, "expectedRevision": 1}))[
+            "changeContractPlan"
+        ]["errors"]
+        assert [(e["field"], e["code"]) for e in errors] == [
+            ("input.effectiveDate", "INVALID_DATES")
+        ]

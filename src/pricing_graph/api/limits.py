@@ -63,6 +63,7 @@ from strawberry.types import ExecutionResult as StrawberryResult
 from pricing_graph.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from pricing_graph.api.scalars import ScalarInputError
 from pricing_graph.services.actor import Role
+from pricing_graph.services.billing import MAX_PERIOD_INDEX
 from pricing_graph.services.errors import ErrorCode
 from pricing_graph.settings import Settings
 from pricing_graph.store.engine import is_statement_timeout
@@ -71,6 +72,13 @@ log = logging.getLogger("pricing_graph.api")
 
 # A billing period priced or walked weighs as much as ten objects of a connection page.
 PERIOD_WEIGHT = 10
+#: Fields that walk billing periods no argument counts, and their fixed cost: a change
+#: preview rates the contract up to the change's period twice (as it is and as it would
+#: be), at most 2 x (MAX_PERIOD_INDEX + 2) periods, one unit each (so about 40 previews fit
+#: in the default budget; the service refuses a change past MAX_PERIOD_INDEX).
+WALKS_WITHOUT_COUNT = {"previewContractChange": 2 * (MAX_PERIOD_INDEX + 2)}
+#: Fields whose `periods` is a discount's duration, not billing periods priced.
+NOT_PRICED = frozenset({"createPromotionCode"})
 # Selections a document may expand to (fragments inlined), per token the parser allows.
 EXPANSION_PER_TOKEN = 10
 INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
@@ -369,7 +377,8 @@ class _CostWalker:
       default page size, at most MAX_PAGE_SIZE) times the pages above it, and multiplies
       everything below it by its page;
     - a field with `periods`, `periodIndex` or `count` (also inside its `input`) prices or
-      walks that many billing periods (periodIndex + 1), each PERIOD_WEIGHT, times the
+      walks that many billing periods (periodIndex + count, or + 1), each PERIOD_WEIGHT
+      (WALKS_WITHOUT_COUNT: a fixed number; NOT_PRICED: none), times the
       number of `usage` lines given, times the pages above it;
     - a root field counts 1; aliases count as often as they appear.
 
@@ -439,7 +448,10 @@ class _CostWalker:
             for name, argument in definition.args.items()
         }
         cost: Counter[str | None] = Counter()
-        periods = self.periods(arguments)
+        name = node.name.value
+        periods = None if name in NOT_PRICED else self.periods(arguments)
+        if periods is None and name in WALKS_WITHOUT_COUNT:
+            cost["input.effectiveDate"] += WALKS_WITHOUT_COUNT[name]
         if periods is not None:
             count, reason = periods
             cost[reason] += PERIOD_WEIGHT * count * self.lines(arguments)
@@ -459,10 +471,14 @@ class _CostWalker:
     @staticmethod
     def periods(arguments: Mapping[str, Any]) -> tuple[int, str] | None:
         for prefix, values in _argument_scopes(arguments):
-            for name, extra in (("periods", 0), ("periodIndex", 1), ("count", 0)):
-                count = _count(values.get(name))
-                if count is not None:
-                    return count + extra, prefix + name
+            periods, index = _count(values.get("periods")), _count(values.get("periodIndex"))
+            count = _count(values.get("count"))
+            if periods is not None:
+                return periods, prefix + "periods"
+            if index is not None:  # periods 0 .. periodIndex + count - 1 are walked
+                return index + max(count or 1, 1), prefix + "periodIndex"
+            if count is not None:
+                return count, prefix + "count"
         return None
 
     @staticmethod

@@ -335,6 +335,11 @@ def amended_discounts(
             errors.append(_taken(("add_discounts", index, "key"), d.key))
     by_key = {d.key: d for d in current}
     ended: list[tuple[str, date]] = []
+    if len(given.end_discounts) > MAX_DISCOUNTS:  # a contract has at most that many to end
+        errors.append(
+            problem(("end_discounts",), ErrorCode.INVALID_VALUE, f"at most {MAX_DISCOUNTS}")
+        )
+        return Amended(current + added, added, ())
     for index, item in enumerate(given.end_discounts):
         found = by_key.get(item.key)
         if found is None:

@@ -28,6 +28,7 @@ from pricing_graph.rating.timing import IssuedInvoice, issued_invoices
 from pricing_graph.services import access, audit
 from pricing_graph.services.actor import Actor
 from pricing_graph.services.billing import (
+    MAX_PERIOD_INDEX,
     TOO_LARGE,
     ContractRating,
     RatingReads,
@@ -46,6 +47,7 @@ from pricing_graph.services.idempotency import idempotent_write
 from pricing_graph.services.ids import db_id
 from pricing_graph.services.terms import terms_errors
 from pricing_graph.services.unit_of_work import UnitOfWork
+from pricing_graph.services.validation import date_out_of_range
 from pricing_graph.store.catalog_repo import LoadedPlan, load_plan, session_reader
 from pricing_graph.store.contracts import ContractPlanRow, customer_by_id
 from pricing_graph.store.contracts_repo import ContractRecord, load_records, move_to_plan
@@ -118,6 +120,9 @@ def _effective_day(rating: ContractRating, day: date, prorate: bool) -> date | P
 def _check(
     rating: ContractRating, target: LoadedPlan, day: date, prorate: bool
 ) -> _Checked | list[Problem]:
+    out_of_range = date_out_of_range(day)
+    if out_of_range is not None:
+        return [problem(("effective_date",), ErrorCode.INVALID_DATES, out_of_range)]
     errors: list[Problem] = []
     record = rating.record
     row = target.row
@@ -151,6 +156,15 @@ def _check(
     effective = _effective_day(rating, day, prorate)
     if isinstance(effective, Problem):
         return [*errors, effective]
+    if rating.calendar.index_of(effective) > MAX_PERIOD_INDEX:  # bounds the periods rated
+        errors.append(
+            problem(
+                ("effective_date",),
+                ErrorCode.INVALID_DATES,
+                f"must fall in one of the contract's first {MAX_PERIOD_INDEX + 1} periods",
+            )
+        )
+        return errors
     last = record.plans[-1].effective_from
     if effective <= last:
         errors.append(

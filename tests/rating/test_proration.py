@@ -3,6 +3,7 @@ Hand-computed figures, exact Decimal equality."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from pricing_graph.rating import (
@@ -140,3 +141,24 @@ def test_a_prospects_quote_with_an_upgrade_spreads_the_projected_usage():
         D("873.50"),
         D("0.00"),
     )
+
+
+def test_a_split_period_keeps_every_segments_discount():
+    # 50% off forever, Basic -> Pro on day 10: each segment's lines are discounted, and the
+    # merged invoice lists both discounts, so subtotal - discounts = total (455.00 / 2).
+    from pricing_graph.rating.discounts import Discount, DiscountDuration, DiscountKind
+
+    half = Discount("half", DiscountKind.PERCENT, D(50), DiscountDuration.FOREVER)
+    terms = replace(TERMS, discounts=(half,))
+    inv = rate_split_period(
+        [
+            Segment(BASIC, terms, APRIL, CHANGE, calls(1500)),
+            Segment(PRO, terms, CHANGE, date(2026, 5, 1), calls(3000)),
+        ],
+        0,
+        None,
+    )
+    assert inv.subtotal == D("455.00")
+    assert [d.amount for d in inv.discounts] == [D("77.50"), D("150.00")]
+    assert inv.discounts_total == D("227.50")
+    assert inv.total == inv.subtotal - inv.discounts_total == D("227.50")

@@ -136,6 +136,8 @@ def _merged(parts: list[InvoicePreview], period: Period, last: CompiledContract)
         lines=tuple(line for p in parts for line in p.lines),
         subtotal=total("subtotal"),
         minimum_true_ups=tuple(t for p in parts for t in p.minimum_true_ups),
+        discounts=tuple(d for p in parts for d in p.discounts),
+        discounts_total=total("discounts_total"),
         credits_applied=tuple(a for p in parts for a in p.credits_applied),
         credits_total=total("credits_total"),
         amount_due_in_unit=total("amount_due_in_unit"),

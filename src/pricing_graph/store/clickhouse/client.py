@@ -10,9 +10,8 @@ through a float.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import httpx
@@ -85,10 +84,7 @@ class ClickHouseClient:
 
     async def rows(self, query: str) -> list[list[str]]:
         """The rows of a SELECT as text fields (TabSeparated, unescaped)."""
-        text = await self._post(f"{query}\nFORMAT TabSeparated", self._params(""))
-        return [
-            [unescape(field) for field in line.split("\t")] for line in text.split("\n") if line
-        ]
+        return _parse(await self._post(f"{query}\nFORMAT TabSeparated", self._params("")))
 
     async def rows_with(self, query: str, name: str, structure: str, body: str) -> list[list[str]]:
         """The rows of a SELECT that reads `body` (TabSeparated lines, escaped) as the
@@ -113,15 +109,8 @@ class ClickHouseClient:
         headers = {"Content-Type": f"multipart/form-data; boundary={_BOUNDARY}"}
         return _parse(await self._send(content, params, headers))
 
-    async def insert(
-        self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
-    ) -> None:
-        """INSERT rows (values already as text or numbers) in one request."""
-        body = "".join("\t".join(escape(value) for value in row) + "\n" for row in rows)
-        await self.insert_text(table, columns, body)
-
     async def insert_text(self, table: str, columns: Sequence[str], body: str) -> None:
-        """INSERT TabSeparated lines already escaped (see `escape`)."""
+        """INSERT TabSeparated lines already escaped (text fields translated by ESCAPES)."""
         params = self._params("")
         params["query"] = f"INSERT INTO {table} ({', '.join(columns)}) FORMAT TabSeparated"
         await self._post(body, params)
@@ -159,11 +148,6 @@ _ESCAPED = re.compile(r"\\(.)", re.DOTALL)
 
 def _parse(text: str) -> list[list[str]]:
     return [[unescape(field) for field in line.split("\t")] for line in text.split("\n") if line]
-
-
-def escape(value: Any) -> str:
-    """A TabSeparated field: text with backslash escapes; numbers as they print."""
-    return str(value).translate(ESCAPES)
 
 
 def unescape(field: str) -> str:

@@ -73,10 +73,6 @@ def from_micros(value: int) -> datetime:
     return EPOCH + timedelta(microseconds=value)
 
 
-def _scale(value: Decimal) -> int:
-    return max(0, -_exponent(value))
-
-
 def _with_scale(text: str, scale: int) -> Decimal:
     """A ClickHouse Decimal's text at the scale the SQL store would answer with."""
     return Decimal(text).quantize(Decimal(1).scaleb(-scale), context=_EXACT)

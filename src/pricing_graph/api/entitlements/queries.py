@@ -7,12 +7,11 @@ from decimal import Decimal
 
 import strawberry
 
+from pricing_graph.api.catalog.queries import served
 from pricing_graph.api.catalog.types import ContextInfo
 from pricing_graph.api.describe import describe_args
 from pricing_graph.api.entitlements.types import Entitlement, EntitlementCheck
-from pricing_graph.api.errors import PublicError
 from pricing_graph.services import entitlements
-from pricing_graph.services.errors import DomainError
 
 
 @strawberry.type
@@ -25,12 +24,9 @@ class EntitlementQuery:
         self, info: ContextInfo, customer_id: str, date: datetime.date | None = None
     ) -> list[Entitlement]:
         context = info.context
-        try:
-            found = await entitlements.entitlements(
-                context.uow, context.actor, customer_id, today=date
-            )
-        except DomainError as refused:
-            raise PublicError.of(refused) from None
+        found = await served(
+            entitlements.entitlements(context.uow, context.actor, customer_id, today=date)
+        )
         return [Entitlement.of(item) for item in found]
 
     @strawberry.field(
@@ -53,12 +49,9 @@ class EntitlementQuery:
             metric_key=metric_key,
             quantity=quantity,
         )
-        try:
-            found = await entitlements.check_entitlement(
-                context.uow, context.actor, question, today=date
-            )
-        except DomainError as refused:
-            raise PublicError.of(refused) from None
+        found = await served(
+            entitlements.check_entitlement(context.uow, context.actor, question, today=date)
+        )
         return EntitlementCheck.of(found)
 
 

@@ -22,6 +22,7 @@ when the operation was refused as a whole (`http_status`). docs/security.md list
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from collections import Counter, OrderedDict
@@ -614,11 +615,12 @@ def typed(error: GraphQLError) -> GraphQLError:
 
 class CostMemo:
     """Costs of recent operations by (schema, document text, operation, variables): the same
-    request (a page asked again and again) is walked once, not on every call."""
+    request (a page asked again and again) is walked once, not on every call. Keyed by a
+    digest of the text and the variables, so a memo of large bodies holds 256 small keys."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._costs: OrderedDict[tuple[int, str, str | None, bytes], Cost] = OrderedDict()
+        self._costs: OrderedDict[tuple[int, str | None, bytes], Cost] = OrderedDict()
 
     def cost(
         self,
@@ -634,7 +636,9 @@ class CostMemo:
             return estimate_cost(schema, document, operation_name, variables)
         if query is None:
             return estimate_cost(schema, document, operation_name, variables)
-        key = (id(schema), query, operation_name, given)
+        digest = hashlib.blake2b(query.encode(), digest_size=16)
+        digest.update(b"\0" + given)
+        key = (id(schema), operation_name, digest.digest())
         found = self._costs.get(key)
         if found is not None:
             self._costs.move_to_end(key)

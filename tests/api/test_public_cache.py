@@ -8,7 +8,6 @@ import asyncio
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -26,14 +25,27 @@ PRICING_PAGE = (
     Path(__file__).parents[2] / "frontend-contract" / "pricing-page" / "PricingPage.graphql"
 ).read_text()
 PUBLIC = "public, max-age=30, stale-while-revalidate=60"
-VERSION_READ = "SELECT version FROM catalog_version WHERE id = 1"
+
+
+class VersionReads:
+    """The catalog-version reads (`CatalogVersions.reads`) made while active."""
+
+    def __init__(self, graphql: PricingGraphQL) -> None:
+        self.versions = graphql.versions
+        self.before = self.versions.reads
+        self.after: int | None = None
+
+    @property
+    def count(self) -> int:
+        now = self.versions.reads if self.after is None else self.after
+        return now - self.before
 
 
 class Statements:
     """The statements a request sends: `run` through the request engine (the operation),
-    `version` through the version engine."""
+    `version` the catalog-version reads."""
 
-    def __init__(self, run: StatementCounter, version: StatementCounter) -> None:
+    def __init__(self, run: StatementCounter, version: VersionReads) -> None:
         self.run = run
         self.version = version
 
@@ -44,9 +56,10 @@ class Statements:
 
 @contextmanager
 def statements(graphql: PricingGraphQL) -> Iterator[Statements]:
-    versions: Any = SimpleNamespace(engine=graphql.versions)
-    with StatementCounter(graphql.database) as run, StatementCounter(versions) as version:
+    version = VersionReads(graphql)
+    with StatementCounter(graphql.database) as run:
         yield Statements(run, version)
+    version.after = graphql.versions.reads
 
 
 @pytest.fixture(scope="module")
@@ -121,7 +134,7 @@ async def test_a_second_identical_anonymous_read_is_a_hit_costing_one_statement(
         assert first.json()["data"]["product"]["key"] == "ai-api"
         with statements(graphql) as counter:
             second = await http.post("/graphql", json=page())
-        assert counter.version.statements == [VERSION_READ]  # exactly one, for the version
+        assert counter.version.count == 1  # exactly one read, for the version
         assert counter.run.count == 0  # no execution
         assert second.content == first.content
         assert graphql.cache.hits == 1
@@ -446,3 +459,35 @@ async def test_a_missing_version_row_is_made_again_by_the_next_write(database: A
     async with database.sessions() as session, session.begin():
         await bump_catalog_version(session)
     assert await current_catalog_version(database.engine) == 2
+
+
+async def test_the_version_reader_sees_another_engines_commit_at_once(database: Any) -> None:
+    from pricing_graph.store.catalog_version import CatalogVersions, bump_catalog_version
+
+    versions = CatalogVersions(database.engine)
+    on_file = database.engine.dialect.name == "sqlite"
+    assert (versions.engine is None) == on_file  # a SQLite file: read in this thread
+    assert await versions.current() == 1
+    async with database.sessions() as session, session.begin():
+        await bump_catalog_version(session)
+        assert await versions.current() == 1  # not committed yet
+    assert await versions.current() == 2
+    assert versions.reads == 3
+    versions.close()
+
+
+def test_the_sqlite_reader_never_creates_a_database_file(tmp_path: Path) -> None:
+    import sqlite3
+
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from pricing_graph.store.catalog_version import CatalogVersions
+
+    path = tmp_path / "absent.db"
+    versions = CatalogVersions(create_async_engine(f"sqlite+aiosqlite:///{path}"))
+    with pytest.raises(sqlite3.OperationalError):
+        asyncio.run(versions.current())
+    assert not path.exists()
+    sqlite3.connect(path).close()  # there, but not migrated: no table
+    with pytest.raises(sqlite3.OperationalError, match="no such table"):
+        asyncio.run(versions.current())

@@ -31,7 +31,7 @@ from pricing_graph.http.public_cache import (
 )
 from pricing_graph.services.actor import ANONYMOUS
 from pricing_graph.settings import Settings
-from pricing_graph.store.catalog_version import current_catalog_version, version_engine
+from pricing_graph.store.catalog_version import CatalogVersions
 
 # Per-request notes in the ASGI scope, from `PublicReads` to the executed operation and back.
 RESOLVED = "pricing_graph.resolved"  # the persisted document resolved for an anonymous caller
@@ -57,8 +57,7 @@ class PublicReads:
     def __init__(self, settings: Settings, documents: Documents, engine: AsyncEngine) -> None:
         self.documents = documents
         self.cache = PublicCache(settings.public_cache_entries, settings.public_cache_max_bytes)
-        # The catalog version is read on its own lean engine (store/catalog_version.py).
-        self.versions = version_engine(engine, statement_timeout_ms=settings.statement_timeout_ms)
+        self.versions = CatalogVersions(engine, statement_timeout_ms=settings.statement_timeout_ms)
         self.figures = (
             settings.public_max_age_seconds,
             settings.public_stale_while_revalidate_seconds,
@@ -118,7 +117,7 @@ class PublicReads:
         older than the version it is kept under). None when the database cannot say (down,
         not migrated): the request then runs uncached and meets the failure itself."""
         try:
-            return await current_catalog_version(self.versions)
+            return await self.versions.current()
         except Exception:
             return None
 

@@ -462,11 +462,12 @@ async def test_a_missing_version_row_is_made_again_by_the_next_write(database: A
 
 
 async def test_the_version_reader_sees_another_engines_commit_at_once(database: Any) -> None:
-    from pricing_graph.store.catalog_version import CatalogVersions, bump_catalog_version
+    from pricing_graph.store.catalog_version import bump_catalog_version
+    from pricing_graph.store.version_reads import CatalogVersions
 
     versions = CatalogVersions(database.engine)
-    on_file = database.engine.dialect.name == "sqlite"
-    assert (versions.engine is None) == on_file  # a SQLite file: read in this thread
+    expected = {"sqlite": "sqlite-file", "postgresql": "postgresql"}
+    assert versions.kind == expected[database.engine.dialect.name]
     assert await versions.current() == 1
     async with database.sessions() as session, session.begin():
         await bump_catalog_version(session)
@@ -476,12 +477,44 @@ async def test_the_version_reader_sees_another_engines_commit_at_once(database: 
     versions.close()
 
 
+async def test_a_postgres_version_reader_whose_connection_dies_fails_once_then_reconnects(
+    pg_database_url: str,
+) -> None:
+    import asyncpg
+    from sqlalchemy import text
+
+    from pricing_graph.store import version_reads
+    from pricing_graph.store.engine import make_engine
+
+    engine = make_engine(pg_database_url)
+    versions = version_reads.CatalogVersions(engine)
+    try:
+        assert await versions.current() == 1
+        async with engine.begin() as connection:
+            killed = await connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+            assert True in killed.scalars().all()
+        with pytest.raises((asyncpg.PostgresError, asyncpg.InterfaceError, OSError)):
+            await versions.current()
+        with pytest.raises(ConnectionError):  # at once, not queued behind a dead server
+            await versions.current()
+        await asyncio.sleep(version_reads.POSTGRES_RETRY_AFTER_S + 0.1)
+        assert await versions.current() == 1
+        assert versions.reads == 4
+    finally:
+        await engine.dispose()
+
+
 def test_the_sqlite_reader_never_creates_a_database_file(tmp_path: Path) -> None:
     import sqlite3
 
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    from pricing_graph.store.catalog_version import CatalogVersions
+    from pricing_graph.store.version_reads import CatalogVersions
 
     path = tmp_path / "absent.db"
     versions = CatalogVersions(create_async_engine(f"sqlite+aiosqlite:///{path}"))

@@ -31,7 +31,7 @@ from pricing_graph.http.public_cache import (
 )
 from pricing_graph.services.actor import ANONYMOUS
 from pricing_graph.settings import Settings
-from pricing_graph.store.catalog_version import CatalogVersions
+from pricing_graph.store.version_reads import CatalogVersions
 
 # Per-request notes in the ASGI scope, from `PublicReads` to the executed operation and back.
 RESOLVED = "pricing_graph.resolved"  # the persisted document resolved for an anonymous caller

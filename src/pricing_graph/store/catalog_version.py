@@ -7,11 +7,9 @@ changes the very next answer everywhere, with no expiry to guess.
 
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import URL, CheckConstraint, Integer, event, text, update
+from sqlalchemy import CheckConstraint, Integer, event, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -32,9 +30,6 @@ class CatalogVersionRow(SQLModel, table=True):
 
 CURRENT_SQL = "SELECT version FROM catalog_version WHERE id = 1"
 _CURRENT = text(CURRENT_SQL)
-# How long a read of the SQLite file may wait for a lock. In WAL mode a reader waits only
-# while a crashed writer's log is recovered; past this the request runs uncached.
-SQLITE_READ_TIMEOUT_S = 0.05
 
 
 async def bump_catalog_version(session: AsyncSession) -> None:
@@ -77,64 +72,3 @@ async def current_catalog_version(engine: AsyncEngine) -> int:
     async with engine.connect() as connection:
         value = (await connection.execute(_CURRENT)).scalar()
     return int(value) if value is not None else 0
-
-
-class CatalogVersions:
-    """The committed version, read once per anonymous request (`current`).
-
-    On a SQLite file the read is a plain `sqlite3` statement on a connection of its own, in
-    the calling (event loop) thread: in WAL mode it sees the last commit of any process and
-    takes a few microseconds, where a hand-off to aiosqlite's thread and back costs about
-    0.5 ms of a 1 ms request (the pricing page's hit rate halved). Elsewhere (PostgreSQL, an
-    in-memory SQLite) it goes through `version_engine`. `reads` counts the statements sent."""
-
-    def __init__(self, owner: AsyncEngine, *, statement_timeout_ms: int = 0) -> None:
-        self.reads = 0
-        self._file = _sqlite_file(owner.url)
-        self._connection: sqlite3.Connection | None = None
-        self.engine = (
-            None if self._file else version_engine(owner, statement_timeout_ms=statement_timeout_ms)
-        )
-        if self._file:
-            event.listen(owner.sync_engine, "engine_disposed", lambda _engine: self.close())
-
-    async def current(self) -> int:
-        self.reads += 1
-        if self.engine is not None:
-            return await current_catalog_version(self.engine)
-        return self._read_file()
-
-    def _read_file(self) -> int:
-        connection = self._connection
-        if connection is None:
-            assert self._file is not None
-            # mode=rw: never create a database file that is not there.
-            connection = sqlite3.connect(
-                Path(self._file).resolve().as_uri() + "?mode=rw",
-                uri=True,
-                timeout=SQLITE_READ_TIMEOUT_S,
-                isolation_level=None,
-                check_same_thread=False,
-            )
-            self._connection = connection
-        try:
-            row = connection.execute(CURRENT_SQL).fetchone()
-        except sqlite3.Error:
-            self.close()
-            raise
-        return int(row[0]) if row is not None else 0
-
-    def close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
-
-
-def _sqlite_file(url: URL) -> str | None:
-    """The path of a SQLite database file `url` names (None: not SQLite, or in memory)."""
-    if url.get_backend_name() != "sqlite" or url.query:
-        return None
-    database = url.database or ""
-    if not database or database == ":memory:" or database.startswith("file:"):
-        return None
-    return database

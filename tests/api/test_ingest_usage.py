@@ -343,7 +343,7 @@ async def test_an_empty_batch_writes_nothing(db: Database) -> None:
     assert counts(await ingest(db, [])) == (0, 0, 0, 0)
 
 
-async def test_a_batch_takes_six_statements(db: Database) -> None:
+async def test_a_batch_takes_eight_statements_on_postgresql(db: Database) -> None:
     events = [
         event(f"e{i}", "tokens", value="0.1", customerId=("acme", "globex")[i % 2])
         for i in range(1000)
@@ -352,16 +352,22 @@ async def test_a_batch_takes_six_statements(db: Database) -> None:
         payload = await ingest(db, events)
     assert counts(payload) == (1000, 0, 0, 500)
     # customers, metrics, one INSERT ... RETURNING for the 1,000 rows (on PostgreSQL the
-    # same statement upserts their hourly rollups; SQLite upserts them in one more),
-    # contracts (unbilled), the contracts in force today (HARD limits; none here, so nothing
-    # more), and the batch's audit event; on ClickHouse the INSERT is two: the event IDs'
-    # lookup, the INSERT (a materialized view keeps the rollups)
+    # same statement upserts their hourly rollups, between a SET LOCAL of the generic plan
+    # and one back to the connection's mode, store/usage_repo.py; SQLite upserts them in
+    # one more), contracts (unbilled), the contracts in force today (HARD limits; none
+    # here, so nothing more), and the batch's audit event; on ClickHouse the INSERT is two:
+    # the event IDs' lookup, the INSERT (a materialized view keeps the rollups)
     postgres = db.engine.dialect.name == "postgresql"
     if counter.clickhouse:
         assert counter.count == 7 and counter.clickhouse == 2, counter.statements
+    elif postgres:
+        assert counter.count == 8, counter.statements
+        assert counter.statements[2] == "SET LOCAL plan_cache_mode = force_generic_plan"
+        assert "usage_rollup" in counter.statements[3]
+        assert counter.statements[4] == "SET LOCAL plan_cache_mode TO DEFAULT"
     else:
-        assert counter.count == (6 if postgres else 7), counter.statements
-        assert ("usage_rollup" in counter.statements[2]) is postgres
+        assert counter.count == 7, counter.statements
+        assert "usage_rollup" not in counter.statements[2]
     assert "audit_event" in counter.statements[-1]
 
 

@@ -13,7 +13,7 @@ import json
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -60,6 +60,8 @@ EVENTS = UsageEventRow.__table__  # type: ignore[attr-defined]
 CONTRACTS = ContractRow.__table__  # type: ignore[attr-defined]
 CUSTOMERS = CustomerRow.__table__  # type: ignore[attr-defined]
 METRICS = MetricRow.__table__  # type: ignore[attr-defined]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 #: Rows per INSERT statement; 10 parameters a row stays under both backends' limits.
 INSERT_CHUNK = 1000
@@ -228,6 +230,16 @@ async def insert_events(
     return inserted
 
 
+# The engine plans every statement for its parameters (plan_cache_mode=force_custom_plan,
+# store/engine.py). Planning INSERT_WITH_ROLLUPS for 1,000 events' arrays costs about
+# 10 ms of the server's CPU per batch, more than half of what the insert itself costs
+# (27 ms against 17 ms per 1,000 events, side by side); its plan does not depend on the
+# values, so it runs on the generic plan, and the connection's own mode comes back for
+# the rest of the transaction (the hard-limit check aggregates usage).
+_GENERIC_PLAN = "SET LOCAL plan_cache_mode = force_generic_plan"
+_OWN_PLAN_MODE = "SET LOCAL plan_cache_mode TO DEFAULT"
+
+
 # PostgreSQL: the whole batch as one array per column, one round trip and no per-row
 # parameter processing (several times faster than a multi-row VALUES for 1,000 events);
 # the same statement upserts the rollups of the rows it stored, and answers with the rows
@@ -235,26 +247,52 @@ async def insert_events(
 async def _insert_events_postgresql(
     connection: AsyncConnection, rows: Sequence[Mapping[str, Any]]
 ) -> set[tuple[int, str]]:
-    customer_ids = [row["customer_id"] for row in rows]
-    event_ids = [row["event_id"] for row in rows]
+    count = len(rows)
+    customer_ids: list[int] = [0] * count
+    metric_ids: list[int] = [0] * count
+    event_ids: list[str] = [""] * count
+    occurred_ats: list[datetime] = [_EPOCH] * count
+    amounts: list[str | None] = [None] * count
+    unique_values: list[str | None] = [None] * count
+    group_keys: list[str] = [""] * count
+    dimensions: list[str] = [""] * count
+    properties: list[str] = [""] * count
+    texts: dict[str, str] = {}  # one dimension's JSON by group key: a batch has few
+    for position, row in enumerate(rows):
+        customer_ids[position] = row["customer_id"]
+        metric_ids[position] = row["metric_id"]
+        event_ids[position] = row["event_id"]
+        moment = row["occurred_at"]
+        occurred_ats[position] = moment if moment.tzinfo is UTC else as_utc(moment)
+        value = row.get("value")
+        if value is not None:
+            amounts[position] = format(value, "f")
+        unique_values[position] = row.get("unique_value")
+        key = group_keys[position] = row.get("group_key", "")
+        given = row.get("dimensions") or {}
+        if len(given) > 1:  # the text keeps the event's order of names
+            dimensions[position] = json_text(given)
+        else:
+            dimensions[position] = texts.get(key) or texts.setdefault(key, json_text(given))
+        properties[position] = json_text(row.get("properties") or {})
+    await connection.exec_driver_sql(_GENERIC_PLAN)
     result = await connection.execute(
         INSERT_WITH_ROLLUPS,
         {
             "customer_ids": customer_ids,
-            "metric_ids": [row["metric_id"] for row in rows],
+            "metric_ids": metric_ids,
             "event_ids": event_ids,
-            "occurred_ats": [as_utc(row["occurred_at"]) for row in rows],
-            "amounts": [
-                None if row.get("value") is None else format(row["value"], "f") for row in rows
-            ],
-            "unique_values": [row.get("unique_value") for row in rows],
-            "group_keys": [row.get("group_key", "") for row in rows],
-            "dimensions": [json_text(row.get("dimensions") or {}) for row in rows],
-            "properties": [json_text(row.get("properties") or {}) for row in rows],
+            "occurred_ats": occurred_ats,
+            "amounts": amounts,
+            "unique_values": unique_values,
+            "group_keys": group_keys,
+            "dimensions": dimensions,
+            "properties": properties,
         },
     )
     # the statement returns the events it did not store: usually none
     skipped = {(customer_id, event_id) for customer_id, event_id in result}
+    await connection.exec_driver_sql(_OWN_PLAN_MODE)
     return {key for key in zip(customer_ids, event_ids, strict=True) if key not in skipped}
 
 

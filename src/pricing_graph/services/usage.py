@@ -276,11 +276,17 @@ async def _ingest(
         )
         fill(batch)
         inserted = await store.insert_events(session, batch.rows)
-        conflicted = [
-            position
-            for position, row in enumerate(batch.rows)
-            if (row["customer_id"], row["event_id"]) not in inserted
-        ]
+        stored_rows: list[dict[str, Any]] = batch.rows
+        stored_indexes = batch.indexes
+        conflicted: list[int] = []
+        if len(inserted) < len(batch.rows):  # else every row was stored: a fresh batch
+            stored_rows, stored_indexes = [], []
+            for position, (index, row) in enumerate(zip(batch.indexes, batch.rows, strict=True)):
+                if (row["customer_id"], row["event_id"]) in inserted:
+                    stored_rows.append(row)
+                    stored_indexes.append(index)
+                else:
+                    conflicted.append(position)
         if conflicted:
             batch.compare_stored(
                 conflicted,
@@ -290,21 +296,12 @@ async def _ingest(
                 ),
             )
         unbilled = await unbilled_count(
-            session,
-            (
-                (row["customer_id"], row["occurred_at"])
-                for row in batch.rows
-                if (row["customer_id"], row["event_id"]) in inserted
-            ),
+            session, ((row["customer_id"], row["occurred_at"]) for row in stored_rows)
         )
         over_limit = await over_hard_limits(
             session,
             store,
-            [
-                (index, row)
-                for index, row in zip(batch.indexes, batch.rows, strict=True)
-                if (row["customer_id"], row["event_id"]) in inserted
-            ],
+            list(zip(stored_indexes, stored_rows, strict=True)),
             {db: external for external, db in batch.customers.items()},
         )
         result = IngestResult(

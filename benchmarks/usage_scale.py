@@ -20,7 +20,8 @@ message when there is none), migrates it, and:
    each, straight into usage_event, no deduplication, no rollups, no validation) taking
    turns, so both see the same machine load. Prints events/s of each and the ratio, for 1
    and for IN_FLIGHT batches at once (the COPY side with as many connections, so each
-   side has as many processes), and the server processes' CPU time per batch.
+   side has as many processes), the server processes' CPU time per batch, and the CPU time
+   of PostgreSQL's server processes per batch on each side (Linux's /proc).
 
 Default: 10,000,000 events and 20 calls; `--quick`: 1,000,000 events and 5 calls;
 `--ingest-only`: step 2 alone (the demo catalog seeded, no events loaded, no preview;
@@ -274,8 +275,24 @@ def _cpu_seconds(pid: int) -> float:
     return own + sum(_cpu_seconds(child) for child in children)
 
 
-async def _ingestion(db: Scratch) -> dict[int, tuple[float, float, float]]:
-    """in flight -> (HTTP events/s, COPY events/s, server CPU ms per batch)."""
+async def _backends(raw: Any, db: Scratch) -> list[int]:
+    """The PostgreSQL server processes of the scratch database's connections."""
+    return [
+        pid
+        for (pid,) in await raw.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+            db.name,
+        )
+    ]
+
+
+def _backend_cpu(pids: list[int]) -> float:
+    return sum(_cpu_seconds(pid) for pid in pids)
+
+
+async def _ingestion(db: Scratch) -> dict[int, tuple[float, float, float, float, float]]:
+    """in flight -> (HTTP events/s, COPY events/s, server CPU ms per batch, PostgreSQL CPU
+    ms per batch for HTTP, for COPY)."""
     raw = await db.connect()
     try:
         await raw.execute(
@@ -305,7 +322,9 @@ async def _ingestion(db: Scratch) -> dict[int, tuple[float, float, float]]:
     command += ["--workers", str(IN_FLIGHT)]
     server = subprocess.Popen(command, env=env)
     copiers = [await db.connect() for _ in range(IN_FLIGHT)]
-    results: dict[int, tuple[float, float, float]] = {}
+    copy_pids = [copier.get_server_pid() for copier in copiers]
+    watcher = await db.connect()  # finds the server's connections to the database
+    results: dict[int, tuple[float, float, float, float, float]] = {}
     try:
         async with httpx.AsyncClient(
             base_url=f"http://127.0.0.1:{port}",
@@ -325,12 +344,14 @@ async def _ingestion(db: Scratch) -> dict[int, tuple[float, float, float]]:
                     break
             number = 0
             for in_flight in (1, IN_FLIGHT):
-                http_rates, copy_rates, cpu = [], [], []
+                http_rates, copy_rates, cpu, http_pg, copy_pg = [], [], [], [], []
                 for round_ in range(ROUNDS):
                     numbers = list(range(number, number + in_flight))
                     number += in_flight
                     bodies = [json.dumps({"events": _events(n)}) for n in numbers]
                     records = [_records(n, customers, metric_id) for n in numbers]
+                    served = [p for p in await _backends(watcher, db) if p not in copy_pids]
+                    pg_before = _backend_cpu(served)
                     cpu_before = _cpu_seconds(server.pid)
                     started = time.perf_counter()
                     responses = await asyncio.gather(
@@ -345,9 +366,13 @@ async def _ingestion(db: Scratch) -> dict[int, tuple[float, float, float]]:
                     )
                     http_s = time.perf_counter() - started
                     server_cpu = (_cpu_seconds(server.pid) - cpu_before) / in_flight
+                    # connections the pool opened during the round count from zero
+                    served_after = [p for p in await _backends(watcher, db) if p not in copy_pids]
+                    http_pg_cpu = (_backend_cpu(served_after) - pg_before) / in_flight
                     for response in responses:
                         assert response.status_code == 200, response.text
                         assert response.json()["accepted"] == BATCH, response.text
+                    copy_before = _backend_cpu(copy_pids)
                     started = time.perf_counter()
                     await asyncio.gather(
                         *(
@@ -358,16 +383,23 @@ async def _ingestion(db: Scratch) -> dict[int, tuple[float, float, float]]:
                         )
                     )
                     copy_s = time.perf_counter() - started
+                    copy_pg_cpu = (_backend_cpu(copy_pids) - copy_before) / in_flight
                     if round_:  # the first round warms both up
                         http_rates.append(in_flight * BATCH / http_s)
                         copy_rates.append(in_flight * BATCH / copy_s)
                         cpu.append(server_cpu * 1000)
+                        http_pg.append(http_pg_cpu * 1000)
+                        copy_pg.append(copy_pg_cpu * 1000)
                 results[in_flight] = (
                     statistics.median(http_rates),
                     statistics.median(copy_rates),
-                    statistics.median(cpu),
+                    # means: /proc counts in 10 ms ticks, too coarse for one round's median
+                    statistics.mean(cpu),
+                    statistics.mean(http_pg),
+                    statistics.mean(copy_pg),
                 )
     finally:
+        await watcher.close()
         for copier in copiers:
             await copier.close()
         server.terminate()
@@ -406,11 +438,12 @@ def main() -> None:
             timings = asyncio.run(_preview(db, events, calls))
         rates = asyncio.run(_ingestion(db))
     print(f"ingestion on PostgreSQL, batches of {BATCH:,} new events, median events/s")
-    for in_flight, (http_rate, copy_rate, cpu_ms) in rates.items():
+    for in_flight, (http_rate, copy_rate, cpu_ms, http_pg, copy_pg) in rates.items():
         print(
             f"  {in_flight} in flight: POST /v1/usage/events over HTTP {http_rate:,.0f}, "
             f"bare COPY {copy_rate:,.0f}: {http_rate / copy_rate:.0%} of COPY (target >= 60%); "
-            f"server process CPU {cpu_ms:.0f} ms per batch"
+            f"CPU per batch (mean): server processes {cpu_ms:.1f} ms; PostgreSQL {http_pg:.1f} "
+            f"ms for HTTP, {copy_pg:.1f} ms for COPY"
         )
     print(
         "load average (1, 5, 15 min): before "
@@ -419,7 +452,7 @@ def main() -> None:
         + " ".join(f"{x:.2f}" for x in os.getloadavg())
         + f" ({os.cpu_count()} cores)"
     )
-    http_rate, copy_rate, _ = rates[IN_FLIGHT]
+    http_rate, copy_rate, *_ = rates[IN_FLIGHT]
     preview = f"{statistics.median(timings) * 1000:.1f}" if timings else "-"
     print(f"preview_ms={preview} ingest_ratio_vs_copy={http_rate / copy_rate:.2f}")
 

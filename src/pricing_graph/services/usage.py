@@ -38,6 +38,7 @@ from pricing_graph.services.decimals import MAX_DECIMAL_PLACES
 from pricing_graph.services.entitlements import OverLimit, over_hard_limits
 from pricing_graph.services.errors import DomainError, ErrorCode
 from pricing_graph.services.unit_of_work import UnitOfWork
+from pricing_graph.store import plans
 from pricing_graph.store.usage_repo import (
     EventMetric,
     StoredEvent,
@@ -265,6 +266,9 @@ async def _ingest(
     store = uow.database.usage
 
     async def work(session: AsyncSession) -> IngestResult:
+        # every statement of the batch once planned per connection, until the hard-limit
+        # check aggregates usage (store/plans.py)
+        await plans.generic_plans(session)
         batch = _Batch(
             await _customers(session, actor, rule, external_ids),
             await event_metrics_by_key(session, metric_keys),

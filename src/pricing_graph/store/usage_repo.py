@@ -42,6 +42,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from pricing_graph.rating.models import ZERO, Aggregation, Metric
 from pricing_graph.rating.usage import Group, MetricUsage, UsageSnapshot
+from pricing_graph.store import plans
 from pricing_graph.store.catalog import MetricRow
 from pricing_graph.store.contracts import ContractRow, CustomerRow
 from pricing_graph.store.types import EXACT, as_utc, exact_decimal, json_text
@@ -205,7 +206,14 @@ async def insert_events(
         return set()
     connection = await session.connection()
     if connection.dialect.name == "postgresql":
-        return await _insert_events_postgresql(connection, rows)
+        if plans.on_generic_plans(session):
+            return await _insert_events_postgresql(connection, rows)
+        # the foreign-key checks' per-row queries on generic plans (store/plans.py); a
+        # failed insert aborts the transaction, and the setting goes with it
+        await plans.generic_plans(session)
+        stored = await _insert_events_postgresql(connection, rows)
+        await plans.own_plans(session)
+        return stored
     dialect = sqlite
     statement = (
         dialect.insert(EVENTS)
@@ -226,18 +234,6 @@ async def insert_events(
                 rolled.append({**row, "occurred_at": as_utc(row["occurred_at"])})
         await upsert_rollups_sqlite(connection, rolled)
     return inserted
-
-
-# The engine plans every statement for its parameters (plan_cache_mode=force_custom_plan,
-# store/engine.py), and that reaches the foreign-key checks: their per-row query
-# (`SELECT 1 FROM customer WHERE id = $1 FOR KEY SHARE`, and the metric's) was planned
-# again for each of a batch's 1,000 rows. EXPLAIN ANALYZE of one batch: 46 ms, of which
-# the two FK triggers 16 + 16 ms, against 24 ms (4 + 3 ms) on generic plans. So the
-# INSERT runs on generic plans (its own plan does not depend on the values either), and
-# the connection's own mode comes back for the rest of the transaction (the hard-limit
-# check aggregates usage).
-_GENERIC_PLAN = "SET LOCAL plan_cache_mode = force_generic_plan"
-_OWN_PLAN_MODE = "SET LOCAL plan_cache_mode TO DEFAULT"
 
 
 # PostgreSQL: the whole batch in one statement and one parameter (INSERT_WITH_ROLLUPS: one
@@ -264,11 +260,9 @@ async def _insert_events_postgresql(
                 "p": row.get("properties") or {},
             }
         )
-    await connection.exec_driver_sql(_GENERIC_PLAN)
     result = await connection.execute(INSERT_WITH_ROLLUPS, {"events": json_text(events)})
     # the statement returns the events it did not store: usually none
     skipped = {(customer_id, event_id) for customer_id, event_id in result}
-    await connection.exec_driver_sql(_OWN_PLAN_MODE)
     return {
         (row["customer_id"], row["event_id"])
         for row in rows

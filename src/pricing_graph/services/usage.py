@@ -461,9 +461,12 @@ class _Batch:
             timestamp = datetime.fromisoformat(stamp)
         except ValueError:
             return False
-        if timestamp.utcoffset() is None:
+        if timestamp.tzinfo is UTC:  # "Z" or "+00:00": most timestamps
+            occurred_at = timestamp
+        elif timestamp.utcoffset() is None:
             return False
-        occurred_at = timestamp.astimezone(UTC)
+        else:
+            occurred_at = timestamp.astimezone(UTC)
         if occurred_at > self.latest:
             return False
         value = get("value")
@@ -502,7 +505,14 @@ class _Batch:
                 ):
                     return False
                 dimensions[name] = text
-            key = self._group_key(dimensions)
+            if len(dimensions) == 1:  # a batch has few groups: each key built once
+                [pair] = dimensions.items()
+                found = self._group_keys.get(pair)
+                if found is None:
+                    found = self._group_keys[pair] = group_key(dimensions)
+                key = found
+            else:
+                key = group_key(dimensions)
             if len(key) > MAX_GROUP_KEY_LENGTH:
                 return False
         if given is not None and metric.aggregation in _VALUE_AS_IS:
@@ -515,32 +525,26 @@ class _Batch:
                 return False
         if self.store is not None and self.store.refusal(amount, occurred_at) is not None:
             return False
-        self._keep(
-            index,
-            {
-                "customer_id": customer_id,
-                "metric_id": metric.id,
-                "event_id": event_id,
-                "occurred_at": occurred_at,
-                "value": amount,
-                "unique_value": unique_value,
-                "group_key": key,
-                "dimensions": dimensions,
-                "properties": properties,
-                "ingested_at": self.now,
-            },
-        )
+        row = {
+            "customer_id": customer_id,
+            "metric_id": metric.id,
+            "event_id": event_id,
+            "occurred_at": occurred_at,
+            "value": amount,
+            "unique_value": unique_value,
+            "group_key": key,
+            "dimensions": dimensions,
+            "properties": properties,
+            "ingested_at": self.now,
+        }
+        identity = (customer_id, event_id)
+        if identity in self._seen:
+            self._keep(index, row)  # a duplicate, or EVENT_ID_REUSED
+        else:
+            self._seen[identity] = row
+            self.rows.append(row)
+            self.indexes.append(index)
         return True
-
-    def _group_key(self, dimensions: dict[str, str]) -> str:
-        """`group_key`, remembered per batch for one dimension (a batch has few groups)."""
-        if len(dimensions) != 1:
-            return group_key(dimensions)
-        pair = next(iter(dimensions.items()))
-        key = self._group_keys.get(pair)
-        if key is None:
-            key = self._group_keys[pair] = group_key(dimensions)
-        return key
 
     def _keep(self, index: int, row: dict[str, Any]) -> None:
         """A checked row: stored, unless its (customer, eventId) came earlier in the batch

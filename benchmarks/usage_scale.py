@@ -1,7 +1,7 @@
 """Usage at scale on PostgreSQL (issue 11): invoice preview from the hourly rollups, and
 ingestion over HTTP against a bare COPY of the same rows, in one run.
 
-    .venv/bin/python benchmarks/usage_scale.py [--quick] [--events N] [--calls N]
+    .venv/bin/python benchmarks/usage_scale.py [--quick] [--events N] [--calls N] [--ingest-only]
 
 Creates its own database on 127.0.0.1:5432 (user postgres or root, trust auth; skips with a
 message when there is none), migrates it, and:
@@ -20,12 +20,14 @@ message when there is none), migrates it, and:
    each, straight into usage_event, no deduplication, no rollups, no validation) taking
    turns, so both see the same machine load. Prints events/s of each and the ratio, for 1
    and for IN_FLIGHT batches at once (the COPY side with as many connections, so each
-   side has as many processes), and the server processes' CPU time per batch.
+   side has as many processes), the server processes' CPU time per batch, and the CPU time
+   of PostgreSQL's server processes per batch on each side (Linux's /proc).
 
-Default: 10,000,000 events and 20 calls; `--quick`: 1,000,000 events and 5 calls. The last
-line reads `preview_ms=<median> ingest_ratio_vs_copy=<ratio>` (the ratio with IN_FLIGHT
-batches in flight). Targets: preview <= 100 ms median and <= 150 ms worst; ingestion
->= 60% of COPY.
+Default: 10,000,000 events and 20 calls; `--quick`: 1,000,000 events and 5 calls;
+`--ingest-only`: step 2 alone (the demo catalog seeded, no events loaded, no preview;
+under a minute). The last line reads `preview_ms=<median> ingest_ratio_vs_copy=<ratio>`
+(the ratio with IN_FLIGHT batches in flight; `preview_ms=-` with `--ingest-only`).
+Targets: preview <= 100 ms median and <= 150 ms worst; ingestion >= 60% of COPY.
 """
 
 from __future__ import annotations
@@ -198,6 +200,15 @@ async def _preview(db: Scratch, events: int, calls: int) -> list[float]:
 # --------------------------------------------------------------------------- ingestion
 
 
+async def _seed_catalog(db: Scratch) -> None:
+    """The demo catalog alone (its `model_units` metric), for `--ingest-only`."""
+    setup = _engine(db.url, "custom")
+    try:
+        await seed_database(setup)
+    finally:
+        await setup.engine.dispose()
+
+
 def _events(number: int) -> list[dict[str, Any]]:
     start = datetime(2026, 3, 1, tzinfo=UTC) + timedelta(minutes=number)
     return [
@@ -264,8 +275,24 @@ def _cpu_seconds(pid: int) -> float:
     return own + sum(_cpu_seconds(child) for child in children)
 
 
-async def _ingestion(db: Scratch) -> dict[int, tuple[float, float, float]]:
-    """in flight -> (HTTP events/s, COPY events/s, server CPU ms per batch)."""
+async def _backends(raw: Any, db: Scratch) -> list[int]:
+    """The PostgreSQL server processes of the scratch database's connections."""
+    return [
+        pid
+        for (pid,) in await raw.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+            db.name,
+        )
+    ]
+
+
+def _backend_cpu(pids: list[int]) -> float:
+    return sum(_cpu_seconds(pid) for pid in pids)
+
+
+async def _ingestion(db: Scratch) -> dict[int, tuple[float, float, float, float, float]]:
+    """in flight -> (HTTP events/s, COPY events/s, server CPU ms per batch, PostgreSQL CPU
+    ms per batch for HTTP, for COPY)."""
     raw = await db.connect()
     try:
         await raw.execute(
@@ -295,7 +322,9 @@ async def _ingestion(db: Scratch) -> dict[int, tuple[float, float, float]]:
     command += ["--workers", str(IN_FLIGHT)]
     server = subprocess.Popen(command, env=env)
     copiers = [await db.connect() for _ in range(IN_FLIGHT)]
-    results: dict[int, tuple[float, float, float]] = {}
+    copy_pids = [copier.get_server_pid() for copier in copiers]
+    watcher = await db.connect()  # finds the server's connections to the database
+    results: dict[int, tuple[float, float, float, float, float]] = {}
     try:
         async with httpx.AsyncClient(
             base_url=f"http://127.0.0.1:{port}",
@@ -315,12 +344,14 @@ async def _ingestion(db: Scratch) -> dict[int, tuple[float, float, float]]:
                     break
             number = 0
             for in_flight in (1, IN_FLIGHT):
-                http_rates, copy_rates, cpu = [], [], []
+                http_rates, copy_rates, cpu, http_pg, copy_pg = [], [], [], [], []
                 for round_ in range(ROUNDS):
                     numbers = list(range(number, number + in_flight))
                     number += in_flight
                     bodies = [json.dumps({"events": _events(n)}) for n in numbers]
                     records = [_records(n, customers, metric_id) for n in numbers]
+                    served = [p for p in await _backends(watcher, db) if p not in copy_pids]
+                    pg_before = _backend_cpu(served)
                     cpu_before = _cpu_seconds(server.pid)
                     started = time.perf_counter()
                     responses = await asyncio.gather(
@@ -335,9 +366,13 @@ async def _ingestion(db: Scratch) -> dict[int, tuple[float, float, float]]:
                     )
                     http_s = time.perf_counter() - started
                     server_cpu = (_cpu_seconds(server.pid) - cpu_before) / in_flight
+                    # connections the pool opened during the round count from zero
+                    served_after = [p for p in await _backends(watcher, db) if p not in copy_pids]
+                    http_pg_cpu = (_backend_cpu(served_after) - pg_before) / in_flight
                     for response in responses:
                         assert response.status_code == 200, response.text
                         assert response.json()["accepted"] == BATCH, response.text
+                    copy_before = _backend_cpu(copy_pids)
                     started = time.perf_counter()
                     await asyncio.gather(
                         *(
@@ -348,16 +383,23 @@ async def _ingestion(db: Scratch) -> dict[int, tuple[float, float, float]]:
                         )
                     )
                     copy_s = time.perf_counter() - started
+                    copy_pg_cpu = (_backend_cpu(copy_pids) - copy_before) / in_flight
                     if round_:  # the first round warms both up
                         http_rates.append(in_flight * BATCH / http_s)
                         copy_rates.append(in_flight * BATCH / copy_s)
                         cpu.append(server_cpu * 1000)
+                        http_pg.append(http_pg_cpu * 1000)
+                        copy_pg.append(copy_pg_cpu * 1000)
                 results[in_flight] = (
                     statistics.median(http_rates),
                     statistics.median(copy_rates),
-                    statistics.median(cpu),
+                    # means: /proc counts in 10 ms ticks, too coarse for one round's median
+                    statistics.mean(cpu),
+                    statistics.mean(http_pg),
+                    statistics.mean(copy_pg),
                 )
     finally:
+        await watcher.close()
         for copier in copiers:
             await copier.close()
         server.terminate()
@@ -379,6 +421,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="1,000,000 events and 5 calls")
     parser.add_argument("--events", type=int, help=f"events to preview (default {EVENTS:,})")
     parser.add_argument("--calls", type=int, help=f"previews on one connection (default {CALLS})")
+    parser.add_argument(
+        "--ingest-only", action="store_true", help="only the ingestion against COPY (step 2)"
+    )
     arguments = parser.parse_args()
     events = arguments.events or (QUICK_EVENTS if arguments.quick else EVENTS)
     calls = arguments.calls or (QUICK_CALLS if arguments.quick else CALLS)
@@ -386,14 +431,19 @@ def main() -> None:
     with scratch_database("scale") as db:
         if db is None:
             return
-        timings = asyncio.run(_preview(db, events, calls))
+        if arguments.ingest_only:
+            asyncio.run(_seed_catalog(db))
+            timings: list[float] = []
+        else:
+            timings = asyncio.run(_preview(db, events, calls))
         rates = asyncio.run(_ingestion(db))
     print(f"ingestion on PostgreSQL, batches of {BATCH:,} new events, median events/s")
-    for in_flight, (http_rate, copy_rate, cpu_ms) in rates.items():
+    for in_flight, (http_rate, copy_rate, cpu_ms, http_pg, copy_pg) in rates.items():
         print(
             f"  {in_flight} in flight: POST /v1/usage/events over HTTP {http_rate:,.0f}, "
             f"bare COPY {copy_rate:,.0f}: {http_rate / copy_rate:.0%} of COPY (target >= 60%); "
-            f"server process CPU {cpu_ms:.0f} ms per batch"
+            f"CPU per batch (mean): server processes {cpu_ms:.1f} ms; PostgreSQL {http_pg:.1f} "
+            f"ms for HTTP, {copy_pg:.1f} ms for COPY"
         )
     print(
         "load average (1, 5, 15 min): before "
@@ -402,11 +452,9 @@ def main() -> None:
         + " ".join(f"{x:.2f}" for x in os.getloadavg())
         + f" ({os.cpu_count()} cores)"
     )
-    http_rate, copy_rate, _ = rates[IN_FLIGHT]
-    print(
-        f"preview_ms={statistics.median(timings) * 1000:.1f} "
-        f"ingest_ratio_vs_copy={http_rate / copy_rate:.2f}"
-    )
+    http_rate, copy_rate, *_ = rates[IN_FLIGHT]
+    preview = f"{statistics.median(timings) * 1000:.1f}" if timings else "-"
+    print(f"preview_ms={preview} ingest_ratio_vs_copy={http_rate / copy_rate:.2f}")
 
 
 if __name__ == "__main__":

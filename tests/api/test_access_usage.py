@@ -31,6 +31,7 @@ from pricing_graph.services.actor import ANONYMOUS, Actor, Role
 from pricing_graph.services.errors import DomainError
 from pricing_graph.services.unit_of_work import UnitOfWork
 from pricing_graph.settings import Settings
+from pricing_graph.store import plans
 from pricing_graph.store.contracts import CustomerRow
 
 # Every test runs on each usage store: SQLite, PostgreSQL, ClickHouse (tests/conftest.py).
@@ -302,17 +303,18 @@ async def test_replays_cost_one_more_statement_only_when_they_conflict(
     # customers, metrics, the INSERT, contracts (unbilled), for HARD limits the contracts in
     # force today, their plans' limits and their overrides (no HARD limit: no aggregate), the
     # audit event: no comparison (SQLite: one more, the hourly rollups' upsert; PostgreSQL does
-    # it in the INSERT; on ClickHouse the INSERT is two: the event IDs' lookup, then the INSERT,
-    # and a view rolls up)
-    sqlite = database.engine.dialect.name == "sqlite"
-    assert fresh.count == (9 if fresh.clickhouse else 8 + sqlite), fresh.statements
+    # it in the INSERT, and one more first, the SET LOCAL of generic plans, store/plans.py; on
+    # ClickHouse the INSERT is two: the event IDs' lookup, then the INSERT, and a view rolls up)
+    postgres = database.engine.dialect.name == "postgresql"
+    assert fresh.count == 9, fresh.statements
+    assert (fresh.statements[0] == plans.GENERIC) is postgres
     changed = [*events[:150], *({**e, "value": "2"} for e in events[150:])]
     with StatementCounter(database) as replay:
         payload = await ingest_as(database, callers.admin.actor, changed)
     assert counts(payload) == (0, 150, 150)
     # customers, metrics, the INSERT, and one statement reading the 300 stored events (on
-    # ClickHouse: the lookup finds all 300, so no INSERT)
-    assert replay.count == 4, replay.statements
+    # ClickHouse: the lookup finds all 300, so no INSERT); PostgreSQL: the SET LOCAL first
+    assert replay.count == 4 + postgres, replay.statements
     assert {e["code"] for e in payload["errors"]} == {"EVENT_ID_REUSED"}
 
 

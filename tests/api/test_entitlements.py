@@ -39,6 +39,7 @@ from pricing_graph.services import keys
 from pricing_graph.services.actor import ROLE_SCOPES, Actor, Role
 from pricing_graph.services.unit_of_work import UnitOfWork
 from pricing_graph.settings import Settings
+from pricing_graph.store import plans
 
 USAGE_STORES = True  # the checks and the HARD-limit report also read a ClickHouse usage store
 
@@ -380,6 +381,37 @@ async def test_the_bulk_endpoint_reports_events_past_a_hard_limit(
     assert body["overLimit"] == [
         {"index": 10, "customerId": "acme", "metricKey": "api_calls", "limit": "10", "used": "11"}
     ]
+
+
+async def test_a_batch_past_a_hard_limit_aggregates_on_the_connections_plan_mode(
+    database: Any,
+) -> None:
+    # An ingestion batch runs on generic plans (store/plans.py); the HARD-limit check turns
+    # the connection's own mode (custom plans) back on before it aggregates usage.
+    await setup(database)
+    now = datetime.now(UTC).replace(microsecond=0).isoformat()
+    events = [
+        {"eventId": f"plan-{n}", "customerId": "acme", "metricKey": "api_calls", "timestamp": now}
+        for n in range(11)
+    ]
+    with StatementCounter(database) as counter:
+        ingested = (await execute(database, INGEST, events=events))["ingestUsage"]
+    assert (ingested["accepted"], ingested["rejected"]) == (11, 0)
+    assert [(o["index"], o["used"]) for o in ingested["overLimit"]] == [(10, "11")]
+    statements = counter.statements
+    if database.engine.dialect.name != "postgresql":
+        assert plans.GENERIC not in statements and plans.OWN not in statements
+        return
+    assert statements[0] == plans.GENERIC
+    assert statements.count(plans.OWN) == 1
+    own = statements.index(plans.OWN)
+    inserted = next(i for i, s in enumerate(statements) if s.lstrip().startswith("WITH given"))
+    # after the insert and the contract reads; before the aggregate and the audit row
+    assert inserted < own < len(statements) - 1
+    after = statements[own + 1 :]
+    if counter.clickhouse == 0:  # the aggregate reads the catalog's database
+        assert any("usage_rollup" in s for s in after), after
+    assert "audit_event" in statements[-1]
 
 
 async def test_a_partner_checks_its_own_customers_only(database: Any) -> None:

@@ -16,6 +16,7 @@ from pricing_graph.api.context import Context, Database
 from pricing_graph.api.schema import schema
 from pricing_graph.services.actor import SYSTEM
 from pricing_graph.settings import Settings
+from pricing_graph.store import plans
 from pricing_graph.store.catalog import MetricRow, ProductRow
 from pricing_graph.store.contracts import ContractRow, CustomerRow
 
@@ -343,7 +344,7 @@ async def test_an_empty_batch_writes_nothing(db: Database) -> None:
     assert counts(await ingest(db, [])) == (0, 0, 0, 0)
 
 
-async def test_a_batch_takes_six_statements(db: Database) -> None:
+async def test_a_batch_takes_seven_statements(db: Database) -> None:
     events = [
         event(f"e{i}", "tokens", value="0.1", customerId=("acme", "globex")[i % 2])
         for i in range(1000)
@@ -351,17 +352,25 @@ async def test_a_batch_takes_six_statements(db: Database) -> None:
     with StatementCounter(db) as counter:
         payload = await ingest(db, events)
     assert counts(payload) == (1000, 0, 0, 500)
-    # customers, metrics, one INSERT ... RETURNING for the 1,000 rows (on PostgreSQL the
-    # same statement upserts their hourly rollups; SQLite upserts them in one more),
-    # contracts (unbilled), the contracts in force today (HARD limits; none here, so nothing
-    # more), and the batch's audit event; on ClickHouse the INSERT is two: the event IDs'
-    # lookup, the INSERT (a materialized view keeps the rollups)
+    # PostgreSQL: SET LOCAL of generic plans for the batch (store/plans.py), customers,
+    # metrics, one INSERT ... RETURNING for the 1,000 rows that also upserts their hourly
+    # rollups, contracts (unbilled), the contracts in force today (HARD limits; none here,
+    # so nothing more, and no aggregation to plan for its parameters again), and the
+    # batch's audit event. SQLite: no SET, the rollups upserted in one more statement. With
+    # ClickHouse (the catalog on SQLite) the INSERT is two there: the event IDs' lookup,
+    # the INSERT (a materialized view keeps the rollups).
     postgres = db.engine.dialect.name == "postgresql"
     if counter.clickhouse:
         assert counter.count == 7 and counter.clickhouse == 2, counter.statements
+    elif postgres:
+        assert counter.count == 7, counter.statements
+        assert counter.statements[0] == plans.GENERIC
+        assert "usage_rollup" in counter.statements[3]
+        assert plans.OWN not in counter.statements
     else:
-        assert counter.count == (6 if postgres else 7), counter.statements
-        assert ("usage_rollup" in counter.statements[2]) is postgres
+        assert counter.count == 7, counter.statements
+        assert "usage_rollup" not in counter.statements[2]
+        assert "usage_rollup" in counter.statements[3]
     assert "audit_event" in counter.statements[-1]
 
 

@@ -233,11 +233,8 @@ def ingest_endpoint(database: Database) -> Endpoint:
             if not isinstance(events, list):
                 return _bad_request('the body must be a JSON object with an "events" list')
             try:
-                result = await usage.ingest_events(
-                    uow,
-                    actor,
-                    [_parsed(index, raw) for index, raw in enumerate(events)],
-                    operation=OPERATION,
+                result = await usage.ingest_json(
+                    uow, actor, events, read=_parsed, operation=OPERATION
                 )
             except DomainError as refused:
                 return _forbidden(refused)

@@ -36,6 +36,7 @@ from pricing_graph.services.ids import db_id
 from pricing_graph.services.unit_of_work import UnitOfWork
 from pricing_graph.services.validation import date_out_of_range, key_errors
 from pricing_graph.store import entitlements as store
+from pricing_graph.store import plans
 from pricing_graph.store.contracts import claim_revision
 from pricing_graph.store.contracts_repo import amendment
 from pricing_graph.store.entitlements import ActiveContract, Override, PlanEntitlements
@@ -635,6 +636,9 @@ async def over_hard_limits(
             caps.append({mid: lim.limit for mid, lim in hard.items() if mid and lim.limit})
     if not wanted:
         return ()
+    # the aggregation on plans for its parameters again (an ingestion batch runs on
+    # generic ones, store/plans.py)
+    await plans.own_plans(session)
     used = await _used(session, usage, wanted, day)
     reports: list[OverLimit] = []
     for (customer_id, contract, limited), cap, amounts in zip(wanted, caps, used, strict=True):

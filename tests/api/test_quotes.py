@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.support.graphql import execute
+from tests.support.graphql import StatementCounter, execute
 
 from pricing_graph.api.context import Context, Database
 from pricing_graph.api.schema import schema
@@ -491,6 +491,32 @@ async def test_compare_plans_ranks_the_llm_platform_for_a_usage_profile(database
         ],
         "errors": [],
     }
+
+
+async def test_compare_plans_reads_the_plans_of_the_product_once(database: Any) -> None:
+    """The product's plan rows answer the plans by id too: once the published plans are
+    kept for the process (the first call), a comparison sends two statements (the
+    product, its plans), and a quote two (the plan row, the plan's default discounts)."""
+    await seed_database(database)
+    ids = await plan_ids(database)
+    usage = [{"metricKey": "input_tokens", "quantity": "5000000"}]
+    for expected in (None, 2):
+        with StatementCounter(database) as counter:
+            data = await execute(
+                database, COMPARE, productId=ids["product"], usage=usage, periods=12
+            )
+        assert [p["total"] for p in data["comparePlans"]["plans"]] == [
+            "60.00",
+            "119.76",
+            "24048.00",
+        ]
+        if expected is not None:
+            assert counter.count == expected, counter.statements
+    given = acme_terms(ids["llm-enterprise"], ACME_USAGE)
+    assert (await run_quote(database, given))["quote"]["total"] == "100000.00"
+    with StatementCounter(database) as counter:
+        assert (await run_quote(database, given))["quote"]["total"] == "100000.00"
+    assert counter.count == 2, counter.statements
 
 
 async def test_compare_plans_leaves_out_drafts_and_prices_only_their_metrics(

@@ -16,6 +16,7 @@ Every figure below was worked out by hand from the seeds before it was asserted:
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -27,6 +28,9 @@ from pricing_graph.api.context import Context, Database
 from pricing_graph.api.schema import schema
 from pricing_graph.app import PricingGraphQL
 from pricing_graph.demo.seed import seed_database
+from pricing_graph.rating import ContractTerms
+from pricing_graph.rating.terms import AdjustmentKind, PriceAdjustment
+from pricing_graph.services.quotes.pricing import MAX_KNOWN_TERMS, known_terms
 from pricing_graph.settings import Settings
 
 ERRORS = "errors { field code message }"
@@ -640,3 +644,27 @@ async def test_the_period_bounds_are_accepted(database: Any, periods: int) -> No
     assert payload["errors"] == []
     assert len(payload["quote"]["invoices"]) == periods
     assert D(payload["quote"]["total"]) == 3 * periods
+
+
+def test_terms_equal_to_the_last_digit_are_priced_as_one_object() -> None:
+    """`known_terms`: a deal re-quoted reuses the terms object priced before (so the rating
+    core's compiled contract, cached by identity, is reused); terms that differ in any digit,
+    even only in a Decimal's exponent, never share."""
+
+    def terms(value: str, day: int = 2) -> ContractTerms:
+        return ContractTerms(
+            start=date(1999, 1, day),
+            adjustments=(PriceAdjustment("input_tokens", AdjustmentKind.PERCENT, D(value)),),
+        )
+
+    first = known_terms(terms("-50"))
+    assert known_terms(terms("-50")) is first
+    other_exponent = terms("-50.0")
+    assert known_terms(other_exponent) is other_exponent
+    other_day = terms("-50", day=3)
+    assert known_terms(other_day) is other_day
+    # Bounded: after MAX_KNOWN_TERMS other terms, the first is forgotten.
+    for n in range(MAX_KNOWN_TERMS):
+        known_terms(ContractTerms(start=date(1998, 1, 1) + timedelta(days=n)))
+    again = terms("-50")
+    assert known_terms(again) is again

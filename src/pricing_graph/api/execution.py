@@ -6,7 +6,7 @@ built whole before it is returned (a quote's 36 invoices and their lines, a plan
 comparison) every field is a Strawberry "basic" field: no resolver, no arguments, no
 extension, just the attribute of the same name. `PlainValueExecutor` completes such a
 selection in one synchronous pass: attribute, scalar or enum coercion, lists and nested
-plain objects; about 880 fields of a full quote cost a fifth of what they did.
+plain objects. The ~880 fields of a full 36-period quote took ~2.9 ms, now ~0.9 ms.
 
 A selection qualifies only when every field in it, at every depth, is a basic field of an
 object type (or `__typename`), with no `@defer` or `@stream`, no field middleware, no

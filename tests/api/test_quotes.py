@@ -16,17 +16,21 @@ Every figure below was worked out by hand from the seeds before it was asserted:
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
-from tests.support.graphql import execute
+from tests.support.graphql import StatementCounter, execute
 
 from pricing_graph.api.context import Context, Database
 from pricing_graph.api.schema import schema
 from pricing_graph.app import PricingGraphQL
 from pricing_graph.demo.seed import seed_database
+from pricing_graph.rating import ContractTerms
+from pricing_graph.rating.terms import AdjustmentKind, PriceAdjustment
+from pricing_graph.services.quotes.pricing import MAX_KNOWN_TERMS, known_terms
 from pricing_graph.settings import Settings
 
 ERRORS = "errors { field code message }"
@@ -493,6 +497,32 @@ async def test_compare_plans_ranks_the_llm_platform_for_a_usage_profile(database
     }
 
 
+async def test_compare_plans_reads_the_plans_of_the_product_once(database: Any) -> None:
+    """The product's plan rows answer the plans by id too: once the published plans are
+    kept for the process (the first call), a comparison sends two statements (the
+    product, its plans), and a quote two (the plan row, the plan's default discounts)."""
+    await seed_database(database)
+    ids = await plan_ids(database)
+    usage = [{"metricKey": "input_tokens", "quantity": "5000000"}]
+    for expected in (None, 2):
+        with StatementCounter(database) as counter:
+            data = await execute(
+                database, COMPARE, productId=ids["product"], usage=usage, periods=12
+            )
+        assert [p["total"] for p in data["comparePlans"]["plans"]] == [
+            "60.00",
+            "119.76",
+            "24048.00",
+        ]
+        if expected is not None:
+            assert counter.count == expected, counter.statements
+    given = acme_terms(ids["llm-enterprise"], ACME_USAGE)
+    assert (await run_quote(database, given))["quote"]["total"] == "100000.00"
+    with StatementCounter(database) as counter:
+        assert (await run_quote(database, given))["quote"]["total"] == "100000.00"
+    assert counter.count == 2, counter.statements
+
+
 async def test_compare_plans_leaves_out_drafts_and_prices_only_their_metrics(
     database: Any,
 ) -> None:
@@ -614,3 +644,27 @@ async def test_the_period_bounds_are_accepted(database: Any, periods: int) -> No
     assert payload["errors"] == []
     assert len(payload["quote"]["invoices"]) == periods
     assert D(payload["quote"]["total"]) == 3 * periods
+
+
+def test_terms_equal_to_the_last_digit_are_priced_as_one_object() -> None:
+    """`known_terms`: a deal re-quoted reuses the terms object priced before (so the rating
+    core's compiled contract, cached by identity, is reused); terms that differ in any digit,
+    even only in a Decimal's exponent, never share."""
+
+    def terms(value: str, day: int = 2) -> ContractTerms:
+        return ContractTerms(
+            start=date(1999, 1, day),
+            adjustments=(PriceAdjustment("input_tokens", AdjustmentKind.PERCENT, D(value)),),
+        )
+
+    first = known_terms(terms("-50"))
+    assert known_terms(terms("-50")) is first
+    other_exponent = terms("-50.0")
+    assert known_terms(other_exponent) is other_exponent
+    other_day = terms("-50", day=3)
+    assert known_terms(other_day) is other_day
+    # Bounded: after MAX_KNOWN_TERMS other terms, the first is forgotten.
+    for n in range(MAX_KNOWN_TERMS):
+        known_terms(ContractTerms(start=date(1998, 1, 1) + timedelta(days=n)))
+    again = terms("-50")
+    assert known_terms(again) is again

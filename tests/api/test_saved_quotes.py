@@ -46,6 +46,11 @@ QUOTE_FIELDS = f"""
   credits {{ grantKey granted used expired remaining }} creditsUsed trialCredit breakage
   listPriceTotal saving effectivePrices {{ metricKey quantity amount pricePerUnit }}
 """
+# Worked out from the rated quote when asked for; a saved revision reads back its stored ones.
+ISSUED_FIELDS = """
+  issuedInvoices { issueDate dueDate currency total
+                   parts { periodIndex issueDate inAdvance credits total lines { amount } } }
+"""
 SAVED_FIELDS = """
   id status validUntil prospectName prospectExternalId currentRevision voidReason acceptedOn
   customer { externalId name }
@@ -283,19 +288,29 @@ async def test_the_stored_result_is_the_quote_as_priced(database: Any) -> None:
     )  # fmt: skip
     priced = await execute(
         database,
-        f"query($input: QuoteInput!) {{ quote(input: $input) {{ quote {{ {QUOTE_FIELDS} }} }} }}",
+        "query($input: QuoteInput!) { quote(input: $input) { quote { "
+        f"{QUOTE_FIELDS} {ISSUED_FIELDS} }} }} }}",
         input=rich,
     )
     quote_id = (await create_quote(database, for_acme(ids, quote=rich)))["id"]
     read = await execute(
         database,
         "query($id: ID!) { savedQuote(id: $id) { revision { result { "
-        f"{QUOTE_FIELDS} }} }} }} }}",
+        f"{QUOTE_FIELDS} {ISSUED_FIELDS} }} }} }} }}",
         id=quote_id,
     )
     stored = read["savedQuote"]["revision"]["result"]
     assert stored == priced["quote"]["quote"]
     assert stored["total"] == "11667.01"
+    issued = [(d["issueDate"], d["dueDate"], d["total"]) for d in stored["issuedInvoices"]]
+    # One document per period end (monthly from 2025-01-01, due net 45), adding up to the
+    # quote's total: 1,855.33 + 2,455.00 + 4,439.67 + 2,917.01 = 11,667.01.
+    assert issued == [
+        ("2025-02-01", "2025-03-18", "1855.33"),
+        ("2025-03-01", "2025-04-15", "2455.00"),
+        ("2025-04-01", "2025-05-16", "4439.67"),
+        ("2025-05-01", "2025-06-15", "2917.01"),
+    ]
     assert stored["credits"] == [
         {"grantKey": "welcome", "granted": "250.00", "used": "250.00", "expired": "0.00",
          "remaining": "0.00"}

@@ -20,6 +20,7 @@ from pricing_graph.api.discounts.queries import DiscountQuery
 from pricing_graph.api.entitlements.mutations import EntitlementMutation
 from pricing_graph.api.entitlements.queries import EntitlementQuery
 from pricing_graph.api.errors import PublicErrors
+from pricing_graph.api.execution import PlainValueExecutor
 from pricing_graph.api.limits import RequestLimits
 from pricing_graph.api.node import NodeQuery
 from pricing_graph.api.quotes.queries import QuoteQuery
@@ -87,6 +88,7 @@ def build_schema() -> strawberry.Schema:
         mutation=Mutation,
         types=list(CATALOG_TYPES),
         config=schema_config(),
+        execution_context_class=PlainValueExecutor,
         extensions=[
             PublicErrors,
             CloseReadSession,

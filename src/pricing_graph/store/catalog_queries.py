@@ -115,7 +115,15 @@ async def domain_plans_by_ids(
 ) -> list[LoadedPlan | None]:
     """Whole plans as rating values, in the order asked (None where missing): one statement
     for the rows, and six more for the plans `cache` does not hold yet."""
-    rows = [row for row in await rows_by_ids(read, PlanRow, ids) if row is not None]
+    return await domain_plans_of_rows(read, cache, ids, await rows_by_ids(read, PlanRow, ids))
+
+
+async def domain_plans_of_rows(
+    read: Reader, cache: PlanCache, ids: Sequence[int], found: Sequence[PlanRow | None]
+) -> list[LoadedPlan | None]:
+    """`domain_plans_by_ids` for plan rows already read in this request (`found`): six
+    statements for the plans `cache` does not hold yet, none for the others."""
+    rows = [row for row in found if row is not None]
     plans = {row.id: cached for row in rows if (cached := cache.get(row))}
     missing = [row.id for row in rows if row.id not in plans and row.id is not None]
     for plan_id, loaded in (await load_plans(read, missing)).items():

@@ -27,6 +27,7 @@ from pricing_graph.api.ids import encode_id
 from pricing_graph.api.pagination import Connection
 from pricing_graph.api.quotes.inputs import QuoteInput
 from pricing_graph.api.quotes.types import Quote
+from pricing_graph.api.rating.issued import IssuedInvoice
 from pricing_graph.services import quotes
 from pricing_graph.services.errors import DomainError
 from pricing_graph.services.quotes import from_json
@@ -56,7 +57,11 @@ class SavedQuoteRevision:
 
     @strawberry.field(description="The quote as computed when the revision was saved.")
     def result(self) -> Quote:
-        quote: Quote = from_json(Quote, with_display_names(self.row.result))
+        document = with_display_names(self.row.result)
+        quote: Quote = from_json(Quote, document)
+        quote.saved_issued_invoices = from_json(
+            list[IssuedInvoice], document.get("issuedInvoices", [])
+        )
         return quote
 
     @classmethod

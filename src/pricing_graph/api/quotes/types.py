@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import field as dataclass_field
 from decimal import Decimal
 
 import strawberry
@@ -10,6 +11,7 @@ from pricing_graph.api.describe import describe
 from pricing_graph.api.errors import ErrorCode, UserError
 from pricing_graph.api.rating.issued import IssuedInvoice
 from pricing_graph.api.rating.types import InvoicePreview
+from pricing_graph.rating import Quote as RatedQuote
 from pricing_graph.rating.timing import issued_invoices
 from pricing_graph.services import quotes
 
@@ -50,12 +52,22 @@ class Quote:
         description="Discounts (coupons, promotion codes) taken off over the term, in the "
         "pricing unit."
     )
-    issued_invoices: list[IssuedInvoice] = strawberry.field(
-        default_factory=list,
+    # What `issuedInvoices` lists: worked out from `rated` when asked for (most callers do
+    # not ask), or as a saved quote revision stored them.
+    rated: strawberry.Private[RatedQuote | None] = None
+    saved_issued_invoices: strawberry.Private[list[IssuedInvoice]] = dataclass_field(
+        default_factory=list
+    )
+
+    @strawberry.field(
         description="The same charges as invoice documents by issue date: in-advance fees "
         "and prepaid commitments at a period's start (the first on the start date), the rest "
-        "at its end. Empty for a saved quote revision priced before invoice documents.",
+        "at its end. Empty for a saved quote revision priced before invoice documents."
     )
+    def issued_invoices(self) -> list[IssuedInvoice]:
+        if self.rated is None:
+            return self.saved_issued_invoices
+        return [IssuedInvoice.of(doc) for doc in issued_invoices(self.rated.invoices)]
 
     @classmethod
     def of(cls, priced: quotes.PricedQuote) -> Quote:
@@ -92,7 +104,7 @@ class Quote:
                 )
                 for e in priced.effective_prices
             ],
-            issued_invoices=[IssuedInvoice.of(doc) for doc in issued_invoices(rated.invoices)],
+            rated=rated,
         )
 
 

@@ -13,6 +13,7 @@ checked before any list is built or any period walked.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -219,6 +220,28 @@ def _public(loaded: LoadedPlan) -> bool:
     return loaded.row.status == "PUBLISHED" and loaded.row.visibility == "PUBLIC"
 
 
+# Terms priced again (a deal re-quoted with other usage, a calculator's default terms) are
+# the object priced before: the rating core caches a compiled contract by the identity of
+# its plan and terms, so it is compiled once, not per request. Keyed by repr, which spells
+# every field (a Decimal with its exponent: "-50" and "-50.0" stay apart), so only terms
+# that are the same to the last digit share. Bounded, least recently used first out.
+_KNOWN_TERMS: OrderedDict[str, ContractTerms] = OrderedDict()
+MAX_KNOWN_TERMS = 256
+
+
+def known_terms(terms: ContractTerms) -> ContractTerms:
+    """`terms`, or the equal terms object priced before (the same in every digit)."""
+    key = repr(terms)
+    found = _KNOWN_TERMS.get(key)
+    if found is not None:
+        _KNOWN_TERMS.move_to_end(key)
+        return found
+    _KNOWN_TERMS[key] = terms
+    if len(_KNOWN_TERMS) > MAX_KNOWN_TERMS:
+        _KNOWN_TERMS.popitem(last=False)
+    return terms
+
+
 def _periods_problem(periods: int, path: tuple[str, ...]) -> Problem | None:
     if 1 <= periods <= MAX_PERIODS:
         return None
@@ -258,7 +281,7 @@ async def priced_for(
     terms = build_terms(plan, given, errors)
     assert loaded.row.id is not None
     granted = await granted_discounts(uow.read, loaded.row.id, plan, given, errors)
-    terms = replace(terms, discounts=granted.terms)
+    terms = known_terms(replace(terms, discounts=granted.terms))
     target = await _changed_plan(actor, rule, reads, loaded, given, errors)
     per_event, per_quantity = metrics_by_pricing(plan)
     metric_keys = usage_metric_keys(plan)

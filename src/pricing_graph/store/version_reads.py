@@ -45,6 +45,10 @@ POSTGRES_READ_TIMEOUT_S = 1.0
 POSTGRES_RETRY_AFTER_S = 0.5
 
 
+class VersionReadPaused(Exception):
+    """A PostgreSQL read failed less than `POSTGRES_RETRY_AFTER_S` ago: not tried."""
+
+
 class _Reader(Protocol):
     kind: str
 
@@ -133,7 +137,7 @@ class _Postgres:
         assert self._turns is not None
         async with self._turns:
             if loop.time() - self._failed_at < POSTGRES_RETRY_AFTER_S:
-                raise ConnectionError("the catalog version could not be read just now")
+                raise VersionReadPaused("the catalog version could not be read just now")
             try:
                 if self._connection is None:
                     self._connection = await asyncpg.connect(

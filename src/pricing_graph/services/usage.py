@@ -42,8 +42,7 @@ from pricing_graph.store import plans
 from pricing_graph.store.usage_repo import (
     EventMetric,
     StoredEvent,
-    customer_ids_by_external_id,
-    event_metrics_by_key,
+    batch_lookups,
     group_key,
     unbilled_count,
 )
@@ -269,9 +268,18 @@ async def _ingest(
         # every statement of the batch once planned per connection, until the hard-limit
         # check aggregates usage (store/plans.py)
         await plans.generic_plans(session)
+        # the customers the caller may send usage for: all, or a partner's own (a partner
+        # key without a partner owns none); and the metrics
+        customers, metrics = await batch_lookups(
+            session,
+            external_ids,
+            metric_keys,
+            customers=rule is access.ALL or actor.partner is not None,
+            partner_owner=None if rule is access.ALL else actor.partner,
+        )
         batch = _Batch(
-            await _customers(session, actor, rule, external_ids),
-            await event_metrics_by_key(session, metric_keys),
+            customers,
+            metrics,
             now=now,
             latest=latest,
             # The setting, once settings.py has it; the default until then.
@@ -364,18 +372,6 @@ def refused_batch(count: int, refused: DomainError) -> IngestResult:
             for p in refused.problems
         ],
     )
-
-
-async def _customers(
-    session: AsyncSession, actor: Actor, rule: access.Rule, external_ids: set[str]
-) -> dict[str, int]:
-    """The customers the caller may send usage for: all of them, or a partner's own (a
-    partner key without a partner owns none)."""
-    if rule is access.ALL:
-        return await customer_ids_by_external_id(session, external_ids)
-    if actor.partner is None:
-        return {}
-    return await customer_ids_by_external_id(session, external_ids, partner_owner=actor.partner)
 
 
 def _refused(count: int, problems: Sequence[EventProblem]) -> IngestResult:

@@ -1,10 +1,12 @@
 """Usage ingestion: validate a batch of events, store the good ones in one transaction.
 
 Every edge ends here: the `ingestUsage` mutation, the bulk endpoint `POST /v1/usage/events`
-and the demo seeder. Customers and metrics of the whole batch are resolved with one query
-each; the rows go in with one INSERT ... ON CONFLICT DO NOTHING per 1,000 events, so a
-replay, or the same event sent twice at once, is stored once. Bad events are reported by
-index and never stored; the rest of the batch is stored all the same.
+(through `ingest_json`, a fast path for well-formed events) and the demo seeder. Customers
+and metrics of the whole batch are resolved with one query; the rows go in with one
+INSERT ... ON CONFLICT DO NOTHING (on PostgreSQL one per batch, on generic plans:
+store/plans.py), so a replay, or the same event sent twice at once, is stored once. Bad
+events are reported by index and never stored; the rest of the batch is stored all the
+same.
 
 An event is identified by (customer, eventId) for ever. A replay with the same payload
 (metric, timestamp, value, dimensions, properties) is a duplicate; with a different one it

@@ -41,7 +41,7 @@ from pricing_graph.store.engine import is_statement_timeout, make_engine, make_s
 from pricing_graph.store.usage_store import connect_usage_store
 from pricing_graph.web import routes as web_routes
 
-__all__ = ["PricingGraphQL", "create_app", "middleware"]
+__all__ = ["PricingGraphQL", "create_app", "middleware", "serve_app"]
 
 log = logging.getLogger("pricing_graph")
 
@@ -50,7 +50,11 @@ GRAPHQL_PATH = "/graphql"
 INGEST_PATH = "/v1/usage/events"
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_app(
+    settings: Settings | None = None, *, freeze_after_startup: bool = False
+) -> Starlette:
+    """The application; `freeze_after_startup` (what `serve` runs, `serve_app`) keeps the
+    objects that exist once it has started out of the garbage collector's sight."""
     settings = settings or Settings.from_env()
     engine = make_engine(settings.database_url, statement_timeout_ms=settings.statement_timeout_ms)
     database = Database(
@@ -74,13 +78,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        # What exists once the app has started (modules, the GraphQL schema, SQLAlchemy's
-        # metadata: about 150,000 objects) lives as long as the process: out of the
-        # collector's sight. Otherwise every full collection walks it all, 90-100 ms here,
-        # every 20 or so ingested batches of 1,000 events: 4 ms per batch on average
-        # (docs/scaling.md).
-        gc.collect()
-        gc.freeze()
+        if freeze_after_startup:
+            # What exists once the server's app has started (modules, the GraphQL schema,
+            # SQLAlchemy's metadata: about 150,000 objects) lives as long as the process:
+            # out of the collector's sight. Otherwise every full collection walks it all,
+            # 90-100 ms here, every 20 or so ingested batches of 1,000 events: 4 ms per
+            # batch on average (docs/scaling.md). Not for apps made and dropped in one
+            # process (the tests): frozen objects are never collected.
+            gc.collect()
+            gc.freeze()
         yield
         await engine.dispose()  # also the catalog version's engine
         await database.usage.close()
@@ -104,6 +110,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ],
         lifespan=lifespan,
     )
+
+
+def serve_app() -> Starlette:
+    """`pricing-graph serve`'s application (uvicorn's factory, one per worker process)."""
+    return create_app(freeze_after_startup=True)
 
 
 def middleware(settings: Settings, graphql: PricingGraphQL) -> list[Middleware]:

@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 from tests.support.usage_rows import stored_rows
 
 from pricing_graph.app import create_app
@@ -104,7 +105,12 @@ BATCH = [
     _event("a9", customerId="nobody"),  # 9
     _event("a10", dimensions=[{"name": "region", "value": "eu"}]),  # 10
     _event("a11", properties="x"),  # 11
-    _event("a12", value=None, properties={"tokens": 3}, timestamp="2026-01-05T12:05:00Z"),  # 12
+    _event(
+        "a12",
+        value=None,
+        properties={"tokens": 3, "b": [1, {"z": None}], "a": "x"},
+        timestamp="2026-01-05T12:05:00Z",
+    ),  # 12
     _event("a13", value=12.5),  # 13: a JSON number
     _event("", value="1"),  # 14
     _event("a15", dimensions=[{"name": "model", "value": "x"}, {"name": "model", "value": "y"}]),
@@ -156,7 +162,7 @@ async def test_a_mixed_batch_has_exact_counts_errors_and_sums(
         "10",
     ]
     assert stored["a3"].occurred_at == datetime(2026, 1, 5, 11, 15, tzinfo=UTC)
-    assert stored["a12"].properties == {"tokens": 3}
+    assert stored["a12"].properties == {"tokens": 3, "b": [1, {"z": None}], "a": "x"}
     assert stored["a3"].dimensions == {"model": "small"}
 
     async with database.sessions() as session:
@@ -180,6 +186,18 @@ async def test_a_mixed_batch_has_exact_counts_errors_and_sums(
         ]
         if isinstance(database.usage, SqlUsageStore):
             assert await aggregate_usage_many_from_events(session, [request]) == [from_rollups]
+            # the JSON columns hold the objects' compact text, keys in the order sent
+            connection = await session.connection()
+            texts = await connection.execute(
+                text(
+                    "SELECT CAST(dimensions AS TEXT), CAST(properties AS TEXT) FROM usage_event "
+                    "WHERE event_id IN ('a3', 'a12') ORDER BY event_id"
+                )
+            )
+            assert [tuple(row) for row in texts] == [
+                ('{"model":"gpt-4"}', '{"tokens":3,"b":[1,{"z":null}],"a":"x"}'),
+                ('{"model":"small"}', "{}"),
+            ]
 
 
 # --------------------------------------------------------------------------- the same rows

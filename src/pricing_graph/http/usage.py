@@ -2,10 +2,12 @@
 
 The same events as `ingestUsage` (`{"events": [{"eventId", "customerId", "metricKey",
 "timestamp", "value", "properties", "dimensions": [{"name", "value"}]}]}`) and the same
-validation and storage (`services.usage.ingest_events`), without GraphQL's per-field input
-coercion, which costs more than ingestion itself for large batches (as Metronome, Orb and
-Lago, usage ingestion has a plain endpoint beside the API). A field of the wrong type
-refuses that event only, by index, where GraphQL would refuse the whole request.
+validation and storage (`services.usage.ingest_json`: well-formed good events straight to
+their rows, any other read here by `_parsed` and checked as `ingest_events` checks it),
+without GraphQL's per-field input coercion, which costs more than ingestion itself for
+large batches (as Metronome, Orb and Lago, usage ingestion has a plain endpoint beside the
+API). A field of the wrong type refuses that event only, by index, where GraphQL would
+refuse the whole request.
 
 It needs an API key (`Authorization: Bearer <key>`): without one, or with a key that is
 unknown, revoked or malformed, it answers 401 UNAUTHENTICATED; a key whose role may not
@@ -86,58 +88,8 @@ def event_from_json(raw: Any) -> UsageEvent:
     )
 
 
-def _plain_event(raw: Any) -> UsageEvent | None:
-    """`event_from_json` for an event whose fields all have their types (most of a batch),
-    with as little work as possible; None for anything else, which `event_from_json` then
-    reads again and refuses by field."""
-    if type(raw) is not dict:
-        return None
-    stamp = raw.get("timestamp")
-    event_id = raw.get("eventId")
-    customer_id = raw.get("customerId")
-    metric_key = raw.get("metricKey")
-    if (
-        type(stamp) is not str
-        or type(event_id) is not str
-        or type(customer_id) is not str
-        or type(metric_key) is not str
-    ):
-        return None
-    try:
-        timestamp = datetime.fromisoformat(stamp)
-        value = raw.get("value")
-        amount = None if value is None else parse_decimal(value)
-    except (ValueError, DecimalInputError):
-        return None
-    given = raw.get("dimensions")
-    dimensions: tuple[EventDimension, ...] | None = None
-    if given is not None:
-        if type(given) is not list:
-            return None
-        pairs = []
-        for item in given:
-            if type(item) is not dict:
-                return None
-            name, text = item.get("name"), item.get("value")
-            if type(name) is not str or type(text) is not str:
-                return None
-            pairs.append(EventDimension(name=name, value=text))
-        dimensions = tuple(pairs)
-    return UsageEvent(
-        event_id=event_id,
-        customer_id=customer_id,
-        metric_key=metric_key,
-        timestamp=timestamp,
-        value=amount,
-        properties=raw.get("properties"),
-        dimensions=dimensions,
-    )
-
-
 def _parsed(index: int, raw: Any) -> UsageEvent | EventProblem:
-    plain = _plain_event(raw)
-    if plain is not None:
-        return plain
+    """An event the service's fast path did not take, read field by field (or refused)."""
     try:
         return event_from_json(raw)
     except _Refused as bad:

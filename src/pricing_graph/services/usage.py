@@ -1,10 +1,12 @@
 """Usage ingestion: validate a batch of events, store the good ones in one transaction.
 
 Every edge ends here: the `ingestUsage` mutation, the bulk endpoint `POST /v1/usage/events`
-and the demo seeder. Customers and metrics of the whole batch are resolved with one query
-each; the rows go in with one INSERT ... ON CONFLICT DO NOTHING per 1,000 events, so a
-replay, or the same event sent twice at once, is stored once. Bad events are reported by
-index and never stored; the rest of the batch is stored all the same.
+(through `ingest_json`, a fast path for well-formed events) and the demo seeder. Customers
+and metrics of the whole batch are resolved with one query; the rows go in with one
+INSERT ... ON CONFLICT DO NOTHING (on PostgreSQL one per batch, on generic plans:
+store/plans.py), so a replay, or the same event sent twice at once, is stored once. Bad
+events are reported by index and never stored; the rest of the batch is stored all the
+same.
 
 An event is identified by (customer, eventId) for ever. A replay with the same payload
 (metric, timestamp, value, dimensions, properties) is a duplicate; with a different one it
@@ -42,8 +44,7 @@ from pricing_graph.store import plans
 from pricing_graph.store.usage_repo import (
     EventMetric,
     StoredEvent,
-    customer_ids_by_external_id,
-    event_metrics_by_key,
+    batch_lookups,
     group_key,
     unbilled_count,
 )
@@ -269,9 +270,18 @@ async def _ingest(
         # every statement of the batch once planned per connection, until the hard-limit
         # check aggregates usage (store/plans.py)
         await plans.generic_plans(session)
+        # the customers the caller may send usage for: all, or a partner's own (a partner
+        # key without a partner owns none); and the metrics
+        customers, metrics = await batch_lookups(
+            session,
+            external_ids,
+            metric_keys,
+            customers=rule is access.ALL or actor.partner is not None,
+            partner_owner=None if rule is access.ALL else actor.partner,
+        )
         batch = _Batch(
-            await _customers(session, actor, rule, external_ids),
-            await event_metrics_by_key(session, metric_keys),
+            customers,
+            metrics,
             now=now,
             latest=latest,
             # The setting, once settings.py has it; the default until then.
@@ -364,18 +374,6 @@ def refused_batch(count: int, refused: DomainError) -> IngestResult:
             for p in refused.problems
         ],
     )
-
-
-async def _customers(
-    session: AsyncSession, actor: Actor, rule: access.Rule, external_ids: set[str]
-) -> dict[str, int]:
-    """The customers the caller may send usage for: all of them, or a partner's own (a
-    partner key without a partner owns none)."""
-    if rule is access.ALL:
-        return await customer_ids_by_external_id(session, external_ids)
-    if actor.partner is None:
-        return {}
-    return await customer_ids_by_external_id(session, external_ids, partner_owner=actor.partner)
 
 
 def _refused(count: int, problems: Sequence[EventProblem]) -> IngestResult:

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     Integer,
     Numeric,
     Select,
@@ -30,6 +31,7 @@ from sqlalchemy import (
     cast,
     func,
     literal_column,
+    null,
     or_,
     select,
     text,
@@ -155,36 +157,50 @@ class EventMetric:
     dimensions: frozenset[str]
 
 
-async def customer_ids_by_external_id(
-    session: AsyncSession, external_ids: Collection[str], *, partner_owner: str | None = None
-) -> dict[str, int]:
-    """The database ids of the customers with these external IDs (absent ones are left out);
-    with `partner_owner`, only the customers that partner owns."""
-    statement = select(CUSTOMERS.c.external_id, CUSTOMERS.c.id).where(
-        CUSTOMERS.c.external_id.in_(external_ids)
-    )
-    if partner_owner is not None:
-        statement = statement.where(CUSTOMERS.c.partner_owner == partner_owner)
-    connection = await session.connection()
-    return {external_id: row_id for external_id, row_id in await connection.execute(statement)}
-
-
-async def event_metrics_by_key(
-    session: AsyncSession, keys: Collection[str]
-) -> dict[str, EventMetric]:
-    """The metrics with these keys (absent ones are left out), in one statement."""
-    statement = select(
-        METRICS.c.id,
+async def batch_lookups(
+    session: AsyncSession,
+    external_ids: Collection[str],
+    metric_keys: Collection[str],
+    *,
+    customers: bool = True,
+    partner_owner: str | None = None,
+) -> tuple[dict[str, int], dict[str, EventMetric]]:
+    """What a batch of usage events looks up before it is checked, in one statement (UNION
+    ALL, one round trip): the database ids of the customers with these external IDs (none
+    when `customers` is False; with `partner_owner`, only the customers that partner
+    owns), and the metrics with these keys. Absent ones are left out."""
+    metrics = select(
+        literal_column("'m'").label("kind"),
         METRICS.c.key,
+        METRICS.c.id,
         METRICS.c.aggregation,
         METRICS.c.event_property,
         METRICS.c.dimensions,
-    ).where(METRICS.c.key.in_(keys))
+    ).where(METRICS.c.key.in_(metric_keys))
+    statement: Select[Any] | CompoundSelect[Any] = metrics
+    if customers:
+        found = select(
+            literal_column("'c'"),
+            CUSTOMERS.c.external_id,
+            CUSTOMERS.c.id,
+            null(),
+            null(),
+            null(),
+        ).where(CUSTOMERS.c.external_id.in_(external_ids))
+        if partner_owner is not None:
+            found = found.where(CUSTOMERS.c.partner_owner == partner_owner)
+        statement = union_all(metrics, found)
     connection = await session.connection()
-    return {
-        key: EventMetric(row_id, key, Aggregation(aggregation), prop, frozenset(dimensions))
-        for row_id, key, aggregation, prop, dimensions in await connection.execute(statement)
-    }
+    customer_ids: dict[str, int] = {}
+    event_metrics: dict[str, EventMetric] = {}
+    for kind, key, row_id, aggregation, prop, dimensions in await connection.execute(statement):
+        if kind == "c":
+            customer_ids[key] = row_id
+        else:
+            event_metrics[key] = EventMetric(
+                row_id, key, Aggregation(aggregation), prop, frozenset(dimensions)
+            )
+    return customer_ids, event_metrics
 
 
 # --------------------------------------------------------------------------- writes

@@ -60,7 +60,7 @@ from pricing_graph.store.catalog_repo import load_plans, session_reader
 from pricing_graph.store.engine import make_engine, make_session_factory
 from pricing_graph.store.migrate import upgrade
 
-RUNS = 30
+RUNS = 100
 PERIODS = 36
 COMPARE_PERIODS = 12
 PLANS = 10

@@ -497,30 +497,94 @@ async def test_compare_plans_ranks_the_llm_platform_for_a_usage_profile(database
     }
 
 
-async def test_compare_plans_reads_the_plans_of_the_product_once(database: Any) -> None:
-    """The product's plan rows answer the plans by id too: once the published plans are
-    kept for the process (the first call), a comparison sends two statements (the
-    product, its plans), and a quote two (the plan row, the plan's default discounts)."""
+SET_PLAN_DISCOUNTS = f"""
+mutation($input: SetPlanDiscountsInput!) {{
+  setPlanDiscounts(input: $input) {{ planId {ERRORS} }}
+}}
+"""
+# llm-pro for one month: 1,000 K input tokens x $0.001 + 1,000 h x $3.00 = $3,001.00.
+PRO_MONTH = {
+    "startDate": "2026-01-01",
+    "periods": 1,
+    "usage": [
+        {"metricKey": "input_tokens", "quantity": "1000000"},
+        {"metricKey": "fine_tuning_hours", "quantity": "1000"},
+    ],
+}
+TOKENS = [{"metricKey": "input_tokens", "quantity": "5000000"}]
+
+
+async def compared(database: Any, product_id: str) -> list[tuple[str, int, str]]:
+    data = await execute(database, COMPARE, productId=product_id, usage=TOKENS, periods=12)
+    return [(p["planKey"], p["planVersion"], p["total"]) for p in data["comparePlans"]["plans"]]
+
+
+async def quoted(database: Any, plan_id: str) -> Any:
+    payload = await run_quote(database, {**PRO_MONTH, "planId": plan_id})
+    return payload["errors"] or payload["quote"]["total"]
+
+
+class VersionReads:
+    """The database whose statements a StatementCounter counts: the catalog snapshot's
+    lean version engine."""
+
+    def __init__(self, database: Any) -> None:
+        self.engine = database.catalog.engine
+
+
+async def test_quote_and_compare_read_the_catalog_once_per_version(database: Any) -> None:
+    """The plan rows, plan discounts, product and product plans a quote or a comparison
+    reads are kept per catalog version: once kept, a call sends one statement (the version,
+    on its own engine) and none on the request's; every catalog write shows at once."""
     await seed_database(database)
     ids = await plan_ids(database)
-    usage = [{"metricKey": "input_tokens", "quantity": "5000000"}]
-    for expected in (None, 2):
-        with StatementCounter(database) as counter:
-            data = await execute(
-                database, COMPARE, productId=ids["product"], usage=usage, periods=12
-            )
-        assert [p["total"] for p in data["comparePlans"]["plans"]] == [
-            "60.00",
-            "119.76",
-            "24048.00",
-        ]
-        if expected is not None:
-            assert counter.count == expected, counter.statements
-    given = acme_terms(ids["llm-enterprise"], ACME_USAGE)
-    assert (await run_quote(database, given))["quote"]["total"] == "100000.00"
-    with StatementCounter(database) as counter:
-        assert (await run_quote(database, given))["quote"]["total"] == "100000.00"
-    assert counter.count == 2, counter.statements
+    pro = ids["llm-pro"]
+    # 5,000 K input tokens a month, 12 months: Pro $5, Developer (5,000 - 10 free) x $0.002,
+    # Enterprise $2,000 + 5,000 x $0.0008, a month.
+    ranked = [
+        ("llm-pro", 1, "60.00"),
+        ("llm-developer", 1, "119.76"),
+        ("llm-enterprise", 1, "24048.00"),
+    ]
+    assert await compared(database, ids["product"]) == ranked
+    assert await quoted(database, pro) == "3001.00"
+    with StatementCounter(database) as run, StatementCounter(VersionReads(database)) as version:
+        assert await compared(database, ids["product"]) == ranked
+        assert await quoted(database, pro) == "3001.00"
+    assert (run.count, version.count) == (0, 2), run.statements
+
+    # A plan's default discounts: 10% off once, then none again.
+    ten = {"key": "ten", "kind": "PERCENT", "value": "10", "duration": "ONCE"}
+    done = await execute(database, SET_PLAN_DISCOUNTS, input={"planId": pro, "discounts": [ten]})
+    assert done["setPlanDiscounts"]["errors"] == []
+    assert await quoted(database, pro) == "2700.90"  # 3,001.00 - 300.10
+    await execute(database, SET_PLAN_DISCOUNTS, input={"planId": pro, "discounts": []})
+    assert await quoted(database, pro) == "3001.00"
+
+    # A new version published: the comparison ranks it, the old one is archived.
+    draft = await execute(database, plan_action("createPlanVersion"), id=ids["llm-developer"])
+    v2 = draft["createPlanVersion"]["plan"]["id"]
+    assert await compared(database, ids["product"]) == ranked  # a draft is not compared
+    published = await execute(database, plan_action("publishPlan"), id=v2)
+    assert published["publishPlan"]["plan"]["status"] == "PUBLISHED"
+    assert await compared(database, ids["product"]) == [
+        ("llm-pro", 1, "60.00"),
+        ("llm-developer", 2, "119.76"),
+        ("llm-enterprise", 1, "24048.00"),
+    ]
+    # The public quotes published public plans only: v1 is no longer one.
+    assert await quoted(database, ids["llm-developer"]) == [
+        {"field": "input.planId", "code": "NOT_FOUND", "message": f"no plan {ids['llm-developer']}"}
+    ]
+
+    # Archived: no longer quoted or compared.
+    archived = await execute(database, plan_action("archivePlan"), id=pro)
+    assert archived["archivePlan"]["plan"]["status"] == "ARCHIVED"
+    assert (await quoted(database, pro))[0]["code"] == "NOT_FOUND"
+    assert await compared(database, ids["product"]) == [
+        ("llm-developer", 2, "119.76"),
+        ("llm-enterprise", 1, "24048.00"),
+    ]
 
 
 async def test_compare_plans_leaves_out_drafts_and_prices_only_their_metrics(

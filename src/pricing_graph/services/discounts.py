@@ -9,7 +9,7 @@ code's. The rating core's rules are in `rating.discounts`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -249,11 +249,18 @@ async def granted_discounts(
     plan: models.Plan,
     given: DiscountFields,
     errors: list[Problem],
+    *,
+    defaults: Callable[[int], Awaitable[Sequence[Discount]]] | None = None,
 ) -> Granted:
-    """Plan defaults (unless opted out), the input's own discounts, the promotion code's."""
+    """Plan defaults (unless opted out: read by `defaults` when given, else with `read`),
+    the input's own discounts, the promotion code's."""
     out: list[tuple[Discount, str, int | None]] = []
     if given.apply_plan_discounts:
-        out += [(to_discount(r, r.key), "PLAN", None) for r in await plan_discounts(read, plan_id)]
+        if defaults is not None:
+            out += [(d, "PLAN", None) for d in await defaults(plan_id)]
+        else:
+            rows = await plan_discounts(read, plan_id)
+            out += [(to_discount(r, r.key), "PLAN", None) for r in rows]
     taken = {d.key for d, _, _ in out}
     own = discounts_from_input(given.discounts, ("discounts",), plan, errors)
     for index, d in enumerate(own):

@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from pricing_graph.services.errors import DomainError, ErrorCode, Problem
 from pricing_graph.settings import Settings
+from pricing_graph.store.catalog_snapshot import CatalogSnapshot
 from pricing_graph.store.engine import make_engine, make_session_factory
 from pricing_graph.store.plan_cache import PlanCache
 from pricing_graph.store.usage_store import SqlUsageStore, UsageStore, connect_usage_store
@@ -38,6 +39,9 @@ class Database:
     plans: PlanCache = field(default_factory=PlanCache)
     # Usage events: in this database, or in ClickHouse (PRICING_GRAPH_USAGE_URL).
     usage: UsageStore = field(default_factory=SqlUsageStore)
+    # Catalog rows that change only with the catalog version (plan status, plan discounts,
+    # a product's plans), kept for the latest version read.
+    catalog: CatalogSnapshot = field(default_factory=CatalogSnapshot)
 
     @classmethod
     def connect(cls, settings: Settings, **engine_options: Any) -> Database:
@@ -70,11 +74,23 @@ class UnitOfWork:
         self._lock = asyncio.Lock()
         self._session: AsyncSession | None = None
         self._closed = False
+        self._catalog_version: tuple[int, int] | None = None  # (writes when read, version)
 
     async def read(self, statement: Any) -> Sequence[Any]:
         async with self.reader() as session:
             rows: Sequence[Any] = (await session.exec(statement)).all()
             return rows
+
+    async def catalog_version(self) -> int | None:
+        """The catalog version for this request's catalog reads (`database.catalog`): read
+        once, and again after a write; None when it cannot be read (then read the rows)."""
+        if self._catalog_version is None or self._catalog_version[0] != self.writes:
+            try:
+                version = await self.database.catalog.version(self.database.engine)
+            except Exception:  # the reads that follow meet the failure themselves
+                return None
+            self._catalog_version = (self.writes, version)
+        return self._catalog_version[1]
 
     @asynccontextmanager
     async def reader(self) -> AsyncIterator[AsyncSession]:

@@ -35,6 +35,7 @@ from pricing_graph.services.billing import RatingReads, StoreReads
 from pricing_graph.services.discounts import DiscountSpec, granted_discounts
 from pricing_graph.services.errors import DomainError, ErrorCode, Problem, problem, refuse_if
 from pricing_graph.services.ids import InvalidGlobalId, decode_id
+from pricing_graph.services.quotes.catalog_reads import SnapshotReads
 from pricing_graph.services.quotes.projection import ProjectedUsage, projection_from_input
 from pricing_graph.services.terms import (
     CommitmentSpec,
@@ -267,7 +268,8 @@ async def priced_for(
 ) -> PricedQuote:
     """`price_quote` for a caller already authorized with `rule` (saved quotes price
     through here under their own operation's rule)."""
-    reads = reads or StoreReads(uow)
+    catalog = SnapshotReads(uow, reads or StoreReads(uow))
+    reads = catalog
     errors: list[Problem] = []
     periods = _periods_problem(given.periods, ("periods",))
     if periods is not None:
@@ -280,7 +282,9 @@ async def priced_for(
     errors += date_errors(given)
     terms = build_terms(plan, given, errors)
     assert loaded.row.id is not None
-    granted = await granted_discounts(uow.read, loaded.row.id, plan, given, errors)
+    granted = await granted_discounts(
+        uow.read, loaded.row.id, plan, given, errors, defaults=catalog.plan_discounts
+    )
     terms = known_terms(replace(terms, discounts=granted.terms))
     target = await _changed_plan(actor, rule, reads, loaded, given, errors)
     per_event, per_quantity = metrics_by_pricing(plan)
@@ -447,7 +451,7 @@ async def compare_plans(
     usage for every plan (a negative quantity, a metric no plan prices) refuses the whole
     request."""
     access.authorize(actor, "comparePlans")
-    reads = reads or StoreReads(uow)
+    reads = SnapshotReads(uow, reads or StoreReads(uow))
     periods = given.periods
     errors: list[Problem] = []
     bad_periods = _periods_problem(periods, ("periods",))

@@ -6,7 +6,8 @@ set a plan's discounts), so they were read on every request. But every catalog w
 the catalog version in its own transaction (store/catalog_version.py), so rows read after
 version V was read are those of V or of a later version, never older: kept under V, they
 answer every request that reads V, until a write makes it V + 1. A request then reads one
-number on the lean version engine instead of opening the request's session for its rows.
+number (store/version_reads.py: microseconds on a SQLite file, one asyncpg round trip on
+PostgreSQL) instead of opening the request's session for its rows.
 
 This relies on reads that see the latest commit: each statement on PostgreSQL (READ
 COMMITTED), and SQLite outside a write (the driver opens no transaction for a SELECT).
@@ -21,7 +22,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from pricing_graph.store.catalog_version import current_catalog_version, version_engine
+from pricing_graph.store.version_reads import CatalogVersions
 
 
 class CatalogSnapshot:
@@ -32,19 +33,19 @@ class CatalogSnapshot:
     def __init__(self) -> None:
         self._version: int | None = None
         self._values: dict[Hashable, Any] = {}
-        self._engine: AsyncEngine | None = None
+        self._versions: CatalogVersions | None = None
 
     @property
-    def engine(self) -> AsyncEngine | None:
-        """The lean engine the version is read on, once it was."""
-        return self._engine
+    def versions(self) -> CatalogVersions | None:
+        """The reader the version is read with, once it was."""
+        return self._versions
 
     async def version(self, owner: AsyncEngine) -> int:
-        """The committed catalog version, on a lean engine beside `owner` (disposed with
-        it): one statement, no session."""
-        if self._engine is None:
-            self._engine = version_engine(owner)
-        return await current_catalog_version(self._engine)
+        """The committed catalog version of `owner`'s database (a reader of its own, closed
+        when `owner` is disposed): one statement, no session."""
+        if self._versions is None:
+            self._versions = CatalogVersions(owner)
+        return await self._versions.current()
 
     def get(self, version: int, key: Hashable) -> Any | None:
         return self._values.get(key) if version == self._version else None

@@ -8,6 +8,7 @@ limit, body checks and the time limit), every GraphQL operation the query limits
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -40,7 +41,7 @@ from pricing_graph.store.engine import is_statement_timeout, make_engine, make_s
 from pricing_graph.store.usage_store import connect_usage_store
 from pricing_graph.web import routes as web_routes
 
-__all__ = ["PricingGraphQL", "create_app", "middleware"]
+__all__ = ["PricingGraphQL", "create_app", "create_served_app", "middleware"]
 
 log = logging.getLogger("pricing_graph")
 
@@ -49,7 +50,13 @@ GRAPHQL_PATH = "/graphql"
 INGEST_PATH = "/v1/usage/events"
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_served_app() -> Starlette:
+    """`pricing-graph serve`'s application (uvicorn's factory, in every worker): the app,
+    whose start freezes what the process holds by then for the garbage collector."""
+    return create_app(freeze_at_start=True)
+
+
+def create_app(settings: Settings | None = None, *, freeze_at_start: bool = False) -> Starlette:
     settings = settings or Settings.from_env()
     engine = make_engine(settings.database_url, statement_timeout_ms=settings.statement_timeout_ms)
     database = Database(
@@ -73,6 +80,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        if freeze_at_start:
+            # The modules, the schema, SQLAlchemy's metadata: ~180,000 objects that live as
+            # long as the process. Frozen, a full collection no longer walks them (one took
+            # ~60 ms, every few hundred pricing pages: 0.25 ms a request on average).
+            gc.freeze()
         yield
         await engine.dispose()  # also the catalog version's engine
         await database.usage.close()

@@ -199,7 +199,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         print(line)
     sys.stdout.flush()
     uvicorn.run(
-        "pricing_graph.app:create_app",
+        "pricing_graph.app:create_served_app",
         factory=True,
         host=host,
         port=port,

@@ -102,13 +102,6 @@ class RowsByParentLoader(Loader[int, list[RowT]], Generic[RowT]):
         children = self._sealed.children(self.model.__tablename__, self.parent, key)
         return None if children is None else list(children)
 
-    def read_with_parent(self, parent_id: int, rows: Sequence[RowT]) -> None:
-        """`parent_id`'s children, read with their parent (one statement for both): later
-        loads of it are answered from them, as if this loader had read them."""
-        if self._sealed is not None:
-            self._sealed.note(self.model.__tablename__, rows)
-        self.prime(parent_id, list(rows))
-
     async def _load(self, parent_ids: Sequence[int]) -> list[list[RowT]]:
         return await children_by_parent_ids(
             self._read, self.model, self.parent, self.order_by, parent_ids, self._sealed

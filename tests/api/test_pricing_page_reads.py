@@ -1,6 +1,6 @@
 """The pricing page's reads, with the public read cache out of the picture (the schema run
-as the HTTP app runs it): the product and its plans re-read on every request, the
-published plans' rows kept for the process (store/sealed_rows.py)."""
+as the HTTP app runs it): the product and its plans in one statement, re-read on every
+request, and the published plans' rows kept for the process (store/sealed_rows.py)."""
 
 from __future__ import annotations
 
@@ -49,13 +49,11 @@ async def test_the_page_costs_one_statement_once_its_plans_are_kept(database: Da
     assert [plan["key"] for plan in first["plans"]["nodes"]] == PLAN_KEYS
     price = first["plans"]["nodes"][1]["ramps"][0]["prices"][0]
     assert (price["key"], price["displayPrice"]) == ("input_tokens", "$0.001 per 1K tokens")
-    # Cold: the product, its plans, then usage limits, ramps, metrics (of the limits),
-    # prices, metrics (of the prices), rates, tiers. Then: the product and its plans.
-    assert len(cold) == 9, cold
-    assert len(warm) == 2, warm
-    sent = [" ".join(statement.replace('"', "").split()) for statement in warm]
-    assert "FROM product WHERE product.key = " in sent[0]
-    assert "FROM plan WHERE plan.product_id IN " in sent[1]
+    # Cold: the product with its plans, then usage limits, ramps, metrics (of the limits),
+    # prices, metrics (of the prices), rates, tiers. Then: the product with its plans alone.
+    assert len(cold) == 8, cold
+    assert len(warm) == 1, warm
+    assert "FROM product LEFT OUTER JOIN" in warm[0]
 
 
 async def test_the_product_and_its_plans_are_read_again_after_a_write(
@@ -89,7 +87,41 @@ async def test_the_product_and_its_plans_are_read_again_after_a_write(
     assert after["name"] == "Renamed"
     assert after["plans"]["totalCount"] == 2
     assert [plan["key"] for plan in after["plans"]["nodes"]] == PLAN_KEYS[:2]
-    assert len(statements) == 2
+    assert len(statements) == 1
+
+
+async def test_the_product_alone_or_missing(database: Database) -> None:
+    await seed_demo(database.settings.database_url)
+    with StatementCounter(database) as alone:
+        data = await anonymous(database, '{ product(key: "llm-platform") { name } }')
+    assert data == {"product": {"name": "Neural Language Engine"}}
+    assert len(alone.statements) == 1 and " JOIN " not in alone.statements[0]
+
+    with StatementCounter(database) as missing:
+        data = await anonymous(database, '{ product(key: "nope") { name plans { totalCount } } }')
+    assert data == {"product": None}
+    assert len(missing.statements) == 1
+
+    # Through a fragment: the plans are still read with the product.
+    fragment = """query($key: String!) { product(key: $key) { ...Plans } }
+                  fragment Plans on Product { plans { nodes { key } } }"""
+    with StatementCounter(database) as through:
+        data = await anonymous(database, fragment, key="llm-platform")
+    assert [plan["key"] for plan in data["product"]["plans"]["nodes"]] == PLAN_KEYS
+    assert len(through.statements) == 1
+
+
+async def test_a_product_without_plans(database: Database) -> None:
+    await execute(
+        database,
+        'mutation { createProduct(input: {key: "bare", name: "Bare"}) { errors { code } } }',
+    )
+    with StatementCounter(database) as counter:
+        data = await anonymous(
+            database, '{ product(key: "bare") { key plans { totalCount nodes { key } } } }'
+        )
+    assert data == {"product": {"key": "bare", "plans": {"totalCount": 0, "nodes": []}}}
+    assert len(counter.statements) == 1
 
 
 def test_sqlite_connections_are_not_pinged_on_checkout(database: Database) -> None:

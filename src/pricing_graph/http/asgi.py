@@ -11,6 +11,9 @@ import orjson
 from starlette.types import Message, Receive, Scope, Send
 
 JSON_CONTENT_TYPE = (b"content-type", b"application/json")
+# The JSON body `graphql_payload` parsed, kept in the scope as (body, value) for the
+# application behind it, which then need not parse the same bytes again (`parsed_body`).
+PARSED_BODY = "pricing_graph.parsed_body"
 
 
 def header(scope: Scope, name: bytes) -> str | None:
@@ -81,7 +84,17 @@ async def graphql_payload(scope: Scope, receive: Receive) -> tuple[dict[str, Any
         parsed = orjson.loads(body)
     except orjson.JSONDecodeError:
         return None, replaying
+    scope[PARSED_BODY] = (body, parsed)
     return (parsed if isinstance(parsed, dict) else None), replaying
+
+
+def parsed_body(scope: Scope, body: bytes) -> tuple[bool, Any]:
+    """(True, the value) when `graphql_payload` parsed these very bytes for this request,
+    else (False, None)."""
+    kept = scope.get(PARSED_BODY)
+    if kept is not None and (kept[0] is body or kept[0] == body):
+        return True, kept[1]
+    return False, None
 
 
 def replay(body: bytes, last: Message | None, receive: Receive) -> Receive:

@@ -23,6 +23,7 @@ from pricing_graph.api.describe import PAGE_ARGS, describe, describe_args
 from pricing_graph.api.errors import ErrorCode, PublicError
 from pricing_graph.api.ids import InvalidGlobalId, decode_id
 from pricing_graph.api.pagination import Connection, build_connection, page_window
+from pricing_graph.api.selection import selects
 from pricing_graph.services import catalog
 from pricing_graph.services.errors import DomainError
 
@@ -87,6 +88,12 @@ class CatalogQuery:
         if id is not None:
             load = ctx.loaders.product_by_id.load
             row = await served(catalog.product_by_id(ctx.uow, ctx.actor, id, load))
+        elif key is not None and selects(info, "plans"):
+            # The pricing page's shape: the product and its plans in one statement.
+            row, plans = await served(catalog.product_and_plans_by_key(ctx.uow, ctx.actor, key))
+            if row is not None:
+                assert row.id is not None
+                ctx.loaders.plans_by_product_id.read_with_parent(row.id, plans)
         else:
             row = await served(catalog.product_by_key(ctx.uow, ctx.actor, key))
         return Product.from_row(row) if row else None

@@ -63,6 +63,18 @@ def resolved(loaded: Awaitable[ValueT], build: Callable[[ValueT], RowT]) -> RowT
     return cast(RowT, later())
 
 
+def awaited(loaded: Awaitable[ValueT], build: Callable[[ValueT], RowT]) -> RowT:
+    """`build` of a loaded value, always as an awaitable (see `Product.plans` for why);
+    typed as the value, as `resolved` is."""
+    if isinstance(loaded, asyncio.Future) and not loaded.done():
+        loaded.add_done_callback(_taken)
+
+    async def later() -> RowT:
+        return build(await loaded)
+
+    return cast(RowT, later())
+
+
 def _taken(future: asyncio.Future[Any]) -> None:
     if not future.cancelled():
         future.exception()
@@ -101,6 +113,13 @@ class RowsByParentLoader(Loader[int, list[RowT]], Generic[RowT]):
             return None
         children = self._sealed.children(self.model.__tablename__, self.parent, key)
         return None if children is None else list(children)
+
+    def read_with_parent(self, parent_id: int, rows: Sequence[RowT]) -> None:
+        """`parent_id`'s children, read with their parent (one statement for both): later
+        loads of it are answered from them, as if this loader had read them."""
+        if self._sealed is not None:
+            self._sealed.note(self.model.__tablename__, rows)
+        self.prime(parent_id, list(rows))
 
     async def _load(self, parent_ids: Sequence[int]) -> list[list[RowT]]:
         return await children_by_parent_ids(

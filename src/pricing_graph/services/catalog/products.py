@@ -30,7 +30,7 @@ from pricing_graph.services.ids import InvalidGlobalId, db_id, decode_id
 from pricing_graph.services.unit_of_work import UnitOfWork
 from pricing_graph.services.validation import key_errors, text_errors
 from pricing_graph.store import catalog_queries as store
-from pricing_graph.store.catalog import MetricRow, ProductRow
+from pricing_graph.store.catalog import MetricRow, PlanRow, ProductRow
 
 DESCRIPTION_LENGTH = 2000  # the product.description and plan.description columns
 
@@ -178,6 +178,15 @@ async def product_by_key(uow: UnitOfWork, actor: Actor, key: str | None) -> Prod
     if key is None:
         return None
     return await store.product_by_key(uow.read, key)
+
+
+async def product_and_plans_by_key(
+    uow: UnitOfWork, actor: Actor, key: str
+) -> tuple[ProductRow | None, list[PlanRow]]:
+    """The product with this key and all its plans, read together (one statement); the
+    caller filters the plans for the actor (`plans.visible_plans`), as the loader's are."""
+    access.authorize(actor, "product")
+    return await store.product_and_plans_by_key(uow.read, key)
 
 
 async def product_by_id(

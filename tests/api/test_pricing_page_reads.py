@@ -1,6 +1,7 @@
 """The pricing page's reads, with the public read cache out of the picture (the schema run
-as the HTTP app runs it): the product and its plans in one statement, re-read on every
-request, and the published plans' rows kept for the process (store/sealed_rows.py)."""
+as the HTTP app runs it): the product and its plans in one statement, kept per catalog
+version (store/catalog_snapshot.py), and the published plans' rows kept for the process
+(store/sealed_rows.py)."""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ async def page(database: Database) -> tuple[dict[str, Any], list[str]]:
     return data["product"], counter.statements
 
 
-async def test_the_page_costs_one_statement_once_its_plans_are_kept(database: Database) -> None:
+async def test_the_page_costs_no_statement_once_its_rows_are_kept(database: Database) -> None:
     await seed_demo(database.settings.database_url)
     database.plans.rows.clear()  # a cold process
     first, cold = await page(database)
@@ -50,10 +51,11 @@ async def test_the_page_costs_one_statement_once_its_plans_are_kept(database: Da
     price = first["plans"]["nodes"][1]["ramps"][0]["prices"][0]
     assert (price["key"], price["displayPrice"]) == ("input_tokens", "$0.001 per 1K tokens")
     # Cold: the product with its plans, then usage limits, ramps, metrics (of the limits),
-    # prices, metrics (of the prices), rates, tiers. Then: the product with its plans alone.
+    # prices, metrics (of the prices), rates, tiers. Then none: the product with its plans
+    # is kept for this catalog version (read again after any catalog write: below).
     assert len(cold) == 8, cold
-    assert len(warm) == 1, warm
-    assert "FROM product LEFT OUTER JOIN" in warm[0]
+    assert "FROM product LEFT OUTER JOIN" in cold[0]
+    assert warm == []
 
 
 async def test_the_product_and_its_plans_are_read_again_after_a_write(
@@ -87,7 +89,9 @@ async def test_the_product_and_its_plans_are_read_again_after_a_write(
     assert after["name"] == "Renamed"
     assert after["plans"]["totalCount"] == 2
     assert [plan["key"] for plan in after["plans"]["nodes"]] == PLAN_KEYS[:2]
-    assert len(statements) == 1
+    assert len(statements) == 1  # the product with its plans, read again for the new version
+    again, kept = await page(database)
+    assert again == after and kept == []
 
 
 async def test_the_product_alone_or_missing(database: Database) -> None:

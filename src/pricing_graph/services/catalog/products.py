@@ -184,9 +184,23 @@ async def product_and_plans_by_key(
     uow: UnitOfWork, actor: Actor, key: str
 ) -> tuple[ProductRow | None, list[PlanRow]]:
     """The product with this key and all its plans, read together (one statement); the
-    caller filters the plans for the actor (`plans.visible_plans`), as the loader's are."""
+    caller filters the plans for the actor (`plans.visible_plans`), as the loader's are.
+
+    Kept in the catalog snapshot per catalog version (store/catalog_snapshot.py), as a
+    quote's plan rows are: read after the version, so never older than it, and read again
+    after any catalog write. The rows are shared between requests and never written to."""
     access.authorize(actor, "product")
-    return await store.product_and_plans_by_key(uow.read, key)
+    version = await uow.catalog_version()
+    snapshot = uow.database.catalog
+    kept_as = ("product_and_plans_by_key", key)
+    if version is not None:
+        kept: tuple[ProductRow, tuple[PlanRow, ...]] | None = snapshot.get(version, kept_as)
+        if kept is not None:
+            return kept[0], list(kept[1])
+    product, plans = await store.product_and_plans_by_key(uow.read, key)
+    if version is not None and product is not None:
+        snapshot.keep(version, kept_as, (product, tuple(plans)))
+    return product, plans
 
 
 async def product_by_id(

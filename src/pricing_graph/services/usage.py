@@ -523,25 +523,20 @@ class _Batch:
                 return False
         if self.store is not None and self.store.refusal(amount, occurred_at) is not None:
             return False
-        row = {
-            "customer_id": customer_id,
-            "metric_id": metric.id,
-            "event_id": event_id,
-            "occurred_at": occurred_at,
-            "value": amount,
-            "unique_value": unique_value,
-            "group_key": key,
-            "dimensions": dimensions,
-            "properties": properties,
-            "ingested_at": self.now,
-        }
-        identity = (customer_id, event_id)
-        if identity in self._seen:
-            self._keep(index, row)  # a duplicate, or EVENT_ID_REUSED
-        else:
-            self._seen[identity] = row
-            self.rows.append(row)
-            self.indexes.append(index)
+        self._keep(
+            index,
+            self._row(
+                customer_id,
+                metric,
+                event_id,
+                occurred_at,
+                amount,
+                unique_value,
+                key,
+                dimensions,
+                properties,
+            ),
+        )
         return True
 
     def _keep(self, index: int, row: dict[str, Any]) -> None:
@@ -597,18 +592,17 @@ class _Batch:
         key = group_key(dimensions)
         if len(key) > MAX_GROUP_KEY_LENGTH:
             return None
-        return {
-            "customer_id": customer_id,
-            "metric_id": metric.id,
-            "event_id": event_id,
-            "occurred_at": occurred_at,
-            "value": value,
-            "unique_value": unique_value,
-            "group_key": key,
-            "dimensions": dimensions,
-            "properties": properties,
-            "ingested_at": self.now,
-        }
+        return self._row(
+            customer_id,
+            metric,
+            event_id,
+            occurred_at,
+            value,
+            unique_value,
+            key,
+            dimensions,
+            properties,
+        )
 
     def _checked_row(self, index: int, event: UsageEvent) -> dict[str, Any] | None:
         """Every check, each failure an EventProblem; the row when there are none."""
@@ -683,10 +677,35 @@ class _Batch:
             self.rejected += 1
             self.problems.extend(problems)
             return None
+        return self._row(
+            customer_id,
+            metric,
+            event.event_id,
+            occurred_at,
+            value,
+            unique_value,
+            key,
+            dimensions,
+            properties,
+        )
+
+    def _row(
+        self,
+        customer_id: int,
+        metric: EventMetric,
+        event_id: str,
+        occurred_at: datetime,
+        value: Decimal | None,
+        unique_value: str | None,
+        key: str,
+        dimensions: dict[str, str],
+        properties: Any,
+    ) -> dict[str, Any]:
+        """The stored row of a checked event (the columns of `usage_event`)."""
         return {
             "customer_id": customer_id,
             "metric_id": metric.id,
-            "event_id": event.event_id,
+            "event_id": event_id,
             "occurred_at": occurred_at,
             "value": value,
             "unique_value": unique_value,

@@ -527,3 +527,18 @@ def test_the_sqlite_reader_never_creates_a_database_file(tmp_path: Path) -> None
     sqlite3.connect(path).close()  # there, but not migrated: no table
     with pytest.raises(sqlite3.OperationalError, match="no such table"):
         asyncio.run(versions.current())
+
+
+async def test_an_anonymous_miss_reads_the_catalog_version_once(seeded_url: str) -> None:
+    """The version the cache keys the answer by is the one the operation's catalog reads
+    use (store/catalog_snapshot.py): not read a second time."""
+    async with serving(seeded_url) as (http, graphql):
+        with statements(graphql) as counter:
+            response = await http.post("/graphql", json=page("cloud-database", "fr_FR"))
+        assert response.status_code == 200
+        assert counter.version.count == 1
+        assert graphql.cache.hits == 0
+        assert graphql.database.catalog.versions is None  # the snapshot never read one
+        await http.post("/graphql", json=page("cloud-database"), headers=bearer(ADMIN_KEY))
+        versions = graphql.database.catalog.versions
+        assert versions is not None and versions.reads == 1  # a caller with a key: its own

@@ -24,7 +24,12 @@ from pricing_graph.api.limits import http_status
 from pricing_graph.api.observe import answer_codes, ingest_counts, operation_name, with_tracing
 from pricing_graph.api.persisted import Documents, PersistedRefusal
 from pricing_graph.api.schema import schema
-from pricing_graph.endpoint.public_reads import PublicReads, note_cacheable, resolved_document
+from pricing_graph.endpoint.public_reads import (
+    PublicReads,
+    catalog_version_read,
+    note_cacheable,
+    resolved_document,
+)
 from pricing_graph.http import ops
 from pricing_graph.http.asgi import header, parsed_body, send_json, with_headers
 from pricing_graph.http.public_cache import PRIVATE_HEADERS
@@ -166,7 +171,11 @@ class PricingGraphQL(GraphQL[Context, None]):
         if actor is None:
             raise Unauthenticated
         ops.note_caller(actor)
-        return Context(self.database, actor=actor)
+        context = Context(self.database, actor=actor)
+        version = catalog_version_read(getattr(request, "scope", {}))
+        if version is not None:
+            context.uow.know_catalog_version(version)
+        return context
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # get_context runs before the request is read or answered, so the 401 is whole.

@@ -37,6 +37,15 @@ from pricing_graph.store.version_reads import CatalogVersions
 RESOLVED = "pricing_graph.resolved"  # the persisted document resolved for an anonymous caller
 CACHE_KEY = "pricing_graph.cache_key"  # the public cache key of an anonymous request
 CACHEABLE = "pricing_graph.cacheable"  # its answer may be kept: a query, no errors
+CATALOG_VERSION = "pricing_graph.catalog_version"  # the version read for this request
+
+
+def catalog_version_read(scope: Scope) -> int | None:
+    """The catalog version `PublicReads` read for this request, if it read one: the
+    operation's catalog reads use it rather than read it again (an answer is kept under
+    it, so they must not be older than it, and they are read after it)."""
+    found = scope.get(CATALOG_VERSION)
+    return found if isinstance(found, int) else None
 
 
 def resolved_document(scope: Scope) -> Resolved | None:
@@ -79,6 +88,7 @@ class PublicReads:
         cacheable = self.cache.enabled and found.digest is not None
         version = await self._catalog_version() if cacheable else None
         if version is not None and found.digest is not None:
+            scope[CATALOG_VERSION] = version
             operation = _text(payload.get("operationName"))
             key = cache_key(
                 found.digest,

@@ -92,6 +92,11 @@ class UnitOfWork:
             self._catalog_version = (self.writes, version)
         return self._catalog_version[1]
 
+    def know_catalog_version(self, version: int) -> None:
+        """The catalog version the edge read for this request before anything else: the
+        catalog reads use it instead of reading it again (until a write)."""
+        self._catalog_version = (self.writes, version)
+
     @asynccontextmanager
     async def reader(self) -> AsyncIterator[AsyncSession]:
         """The request's read session, held alone for the block."""

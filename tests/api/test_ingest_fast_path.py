@@ -21,18 +21,12 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import text
+from tests.support.ingest_client import ingest_client
 from tests.support.usage_rows import stored_rows
 
-from pricing_graph.app import create_app
 from pricing_graph.http.usage import _parsed
 from pricing_graph.rating.models import Aggregation, Metric
-from pricing_graph.services import keys
-from pricing_graph.services.actor import Role
-from pricing_graph.services.unit_of_work import UnitOfWork
 from pricing_graph.services.usage import UsageEvent, _Batch
-from pricing_graph.settings import Settings
-from pricing_graph.store.catalog import MetricRow
-from pricing_graph.store.contracts import CustomerRow
 from pricing_graph.store.usage_repo import (
     EventMetric,
     UsageRequest,
@@ -50,30 +44,7 @@ HOURS = [(DAY + timedelta(hours=h), DAY + timedelta(hours=h + 1)) for h in (10, 
 async def client(
     database: Any, database_url: str, usage_url: str
 ) -> AsyncIterator[httpx.AsyncClient]:
-    async with database.sessions() as session, session.begin():
-        session.add(CustomerRow(external_id="acme", name="Acme"))
-        session.add(
-            MetricRow(
-                key="tokens",
-                name="Tokens",
-                unit_label="tokens",
-                aggregation="SUM",
-                event_property="tokens",
-                dimensions=["model"],
-            )
-        )
-    uow = UnitOfWork(database)
-    _, secret = await keys.create_key(uow, Role.ADMIN, name="fast path tests")
-    await uow.close()
-    app = create_app(Settings(database_url=database_url, usage_url=usage_url))
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app),
-            base_url="http://test",
-            headers={"Authorization": f"Bearer {secret}"},
-        ) as http,
-    ):
+    async with ingest_client(database, database_url, usage_url) as http:
         yield http
 
 

@@ -7,15 +7,8 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.support.ingest_client import ingest_client
 from tests.support.usage_rows import stored_count
-
-from pricing_graph.app import create_app
-from pricing_graph.services import keys
-from pricing_graph.services.actor import Role
-from pricing_graph.services.unit_of_work import UnitOfWork
-from pricing_graph.settings import Settings
-from pricing_graph.store.catalog import MetricRow
-from pricing_graph.store.contracts import CustomerRow
 
 # Every test runs on each usage store: SQLite, PostgreSQL, ClickHouse (tests/conftest.py).
 USAGE_STORES = True
@@ -25,31 +18,7 @@ USAGE_STORES = True
 async def client(
     database: Any, database_url: str, usage_url: str
 ) -> AsyncIterator[httpx.AsyncClient]:
-    async with database.sessions() as session, session.begin():
-        session.add(CustomerRow(external_id="acme", name="Acme"))
-        session.add(
-            MetricRow(
-                key="tokens",
-                name="Tokens",
-                unit_label="tokens",
-                aggregation="SUM",
-                event_property="tokens",
-                dimensions=["model"],
-            )
-        )
-    uow = UnitOfWork(database)
-    _, secret = await keys.create_key(uow, Role.ADMIN, name="ingest tests")
-    await uow.close()
-    app = create_app(Settings(database_url=database_url, usage_url=usage_url))
-    transport = httpx.ASGITransport(app=app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=transport,
-            base_url="http://test",
-            headers={"Authorization": f"Bearer {secret}"},  # the endpoint needs a key
-        ) as http,
-    ):
+    async with ingest_client(database, database_url, usage_url) as http:
         yield http
 
 

@@ -134,6 +134,13 @@ class IngestResult:
 INGEST_OPERATIONS = ("ingestUsage", "POST /v1/usage/events")
 
 
+def _admitted(actor: Actor, operation: str, total: int) -> tuple[access.Rule, IngestResult | None]:
+    """The caller's rule for `operation` (DomainError FORBIDDEN when it has none), and the
+    batch's refusal when it is too large."""
+    assert operation in INGEST_OPERATIONS
+    return access.authorize(actor, operation), _too_large(total)
+
+
 def _too_large(total: int) -> IngestResult | None:
     if total <= MAX_EVENTS_PER_CALL:
         return None
@@ -166,10 +173,8 @@ async def ingest_events(
     `MAX_EVENTS_PER_CALL` items, or when the database refuses the write. `operation` is
     the edge's name in the access policy; a caller it denies gets DomainError FORBIDDEN.
     """
-    assert operation in INGEST_OPERATIONS
-    rule = access.authorize(actor, operation)
     total = len(events)
-    refused = _too_large(total)
+    rule, refused = _admitted(actor, operation, total)
     if refused is not None:
         return refused
     if not any(isinstance(item, UsageEvent) for item in events):
@@ -178,10 +183,7 @@ async def ingest_events(
 
     def fill(batch: _Batch) -> None:
         for index, item in enumerate(events):
-            if isinstance(item, UsageEvent):
-                batch.add(index, item)
-            else:
-                batch.refuse(item)
+            batch.take(index, item)
 
     return await _ingest(
         uow,
@@ -213,10 +215,8 @@ async def ingest_json(
     `read(index, object)` and checked the full way, so its errors are the same, by index,
     field and code.
     """
-    assert operation in INGEST_OPERATIONS
-    rule = access.authorize(actor, operation)
     total = len(objects)
-    refused = _too_large(total)
+    rule, refused = _admitted(actor, operation, total)
     if refused is not None:
         return refused
     customers: set[str] = set()
@@ -240,11 +240,7 @@ async def ingest_json(
         add_json = batch.add_json
         for index, raw in enumerate(objects):
             if not add_json(index, raw):
-                item = read(index, raw)
-                if isinstance(item, UsageEvent):
-                    batch.add(index, item)
-                else:
-                    batch.refuse(item)
+                batch.take(index, read(index, raw))
 
     return await _ingest(uow, actor, rule, total, customers, metrics, fill, operation)
 
@@ -416,6 +412,13 @@ class _Batch:
     def refuse(self, found: EventProblem) -> None:
         self.rejected += 1
         self.problems.append(found)
+
+    def take(self, index: int, item: UsageEvent | EventProblem) -> None:
+        """An event, or the problem its edge found reading it."""
+        if isinstance(item, UsageEvent):
+            self.add(index, item)
+        else:
+            self.refuse(item)
 
     def add(self, index: int, event: UsageEvent) -> None:
         row = self._clean_row(event)

@@ -7,6 +7,8 @@ from typing import Any
 
 import strawberry
 from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
+from strawberry.extensions.runner import SchemaExtensionsRunner
+from strawberry.types import ExecutionContext
 
 from pricing_graph.api.audit.queries import AuditQuery
 from pricing_graph.api.catalog.mutations import CatalogMutation
@@ -21,6 +23,8 @@ from pricing_graph.api.entitlements.mutations import EntitlementMutation
 from pricing_graph.api.entitlements.queries import EntitlementQuery
 from pricing_graph.api.errors import PublicErrors
 from pricing_graph.api.execution import PlainValueExecutor
+from pricing_graph.api.extension_hooks import LeanExtensionsRunner
+from pricing_graph.api.input_builders import install_input_builders
 from pricing_graph.api.limits import RequestLimits
 from pricing_graph.api.node import NodeQuery
 from pricing_graph.api.quotes.queries import QuoteQuery
@@ -81,9 +85,14 @@ class PricingSchema(strawberry.Schema):
     def process_errors(self, errors: Any, execution_context: Any = None) -> None:
         """Expected errors are answers, not incidents: `PublicErrors` logs the rest."""
 
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        return LeanExtensionsRunner(execution_context=execution_context, extensions=extensions)
+
 
 def build_schema() -> strawberry.Schema:
-    return PricingSchema(
+    built = PricingSchema(
         query=Query,
         mutation=Mutation,
         types=list(CATALOG_TYPES),
@@ -97,6 +106,8 @@ def build_schema() -> strawberry.Schema:
             RequestLimits,  # after PublicErrors: limit and scalar errors get their codes first
         ],
     )
+    install_input_builders(built)
+    return built
 
 
 schema = build_schema()

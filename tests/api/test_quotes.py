@@ -16,16 +16,19 @@ Every figure below was worked out by hand from the seeds before it was asserted:
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
-from tests.support.graphql import StatementCounter, execute
+from graphql import parse
+from tests.support.graphql import StatementCounter, execute, execute_raw
 
 from pricing_graph.api.context import Context, Database
 from pricing_graph.api.schema import schema
+from pricing_graph.api.selection import reads_catalog_version
 from pricing_graph.app import PricingGraphQL
 from pricing_graph.demo.seed import seed_database
 from pricing_graph.rating import ContractTerms
@@ -725,3 +728,43 @@ def test_terms_equal_to_the_last_digit_are_priced_as_one_object() -> None:
         known_terms(ContractTerms(start=date(1998, 1, 1) + timedelta(days=n)))
     again = terms("-50")
     assert known_terms(again) is again
+
+
+@pytest.mark.parametrize(
+    ("document", "operation", "reads"),
+    [
+        ("{ comparePlans(productId: 1, usage: []) { errors { code } } }", None, True),
+        ("query Q { quote(input: $i) { errors { code } } }", "Q", True),
+        ('{ product(key: "llm") { id } }', None, True),
+        ('{ product(id: "UHJvZHVjdDox") { id } }', None, False),
+        ("{ plans { nodes { id } } }", None, False),
+        ("mutation { quote { id } }", None, False),  # not a query (and no such mutation)
+        ("query A { plans { nodes { id } } } query B { quote { id } }", "A", False),
+        ("query A { plans { nodes { id } } } query B { quote { id } }", "B", True),
+        ("{ ...F } fragment F on Query { quote { id } }", None, False),  # not at the root
+    ],
+)
+def test_the_operations_that_start_the_catalog_version_read_early(
+    document: str, operation: str | None, reads: bool
+) -> None:
+    assert reads_catalog_version(parse(document), operation) is reads
+
+
+async def test_a_comparison_refused_before_execution_reads_the_version_once(
+    database: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The version read starts once the document is parsed; a request refused after that
+    (a variable of the wrong type) leaves it to finish alone: one read, no error logged."""
+    await seed_database(database)
+    ids = await plan_ids(database)
+    reads = database.catalog.versions.reads
+    result = await execute_raw(
+        database, COMPARE, productId=ids["product"], usage=[], periods="twelve"
+    )
+    await asyncio.sleep(0.05)  # the read, if still running, completes
+    assert result.data is None
+    assert [error.message for error in result.errors] == [
+        "Variable '$periods' has invalid value: Int cannot represent non-integer value: 'twelve'"
+    ]
+    assert database.catalog.versions.reads - reads == 1
+    assert "never retrieved" not in caplog.text

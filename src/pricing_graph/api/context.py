@@ -21,12 +21,12 @@ class Context:
         self.database = database
         self.actor = actor or Actor.from_scopes(scopes)
         self.uow = UnitOfWork(database)
-        self._loaders = self._new_loaders()
+        self._loaders: Loaders | None = None  # built at first use: many requests need none
         self._writes_seen = 0
 
     @property
     def loaders(self) -> Loaders:
-        if self.uow.writes != self._writes_seen:
+        if self._loaders is None or self.uow.writes != self._writes_seen:
             self._writes_seen = self.uow.writes
             self._loaders = self._new_loaders()
         return self._loaders

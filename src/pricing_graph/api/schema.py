@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import strawberry
@@ -31,7 +31,9 @@ from pricing_graph.api.quotes.queries import QuoteQuery
 from pricing_graph.api.quotes.saved import SavedQuoteMutation, SavedQuoteQuery
 from pricing_graph.api.rating.queries import RatingQuery
 from pricing_graph.api.scalars import schema_config
+from pricing_graph.api.selection import reads_catalog_version
 from pricing_graph.api.usage.mutations import UsageMutation
+from pricing_graph.services.unit_of_work import UnitOfWork
 
 
 @strawberry.type(
@@ -69,8 +71,20 @@ class Mutation(
     pass
 
 
-class CloseReadSession(SchemaExtension):
-    """Return the request's read connection to the pool when the operation ends."""
+class RequestSession(SchemaExtension):
+    """The request's unit of work around the operation: the catalog version read started
+    as soon as the document shows a field that reads the catalog per version, and the
+    read connection returned to the pool when the operation ends."""
+
+    def on_parse(self) -> Iterator[None]:
+        yield
+        execution = self.execution_context
+        document = execution.graphql_document
+        context = execution.context
+        if document is not None and reads_catalog_version(document, execution.operation_name):
+            uow = getattr(context, "uow", None)
+            if isinstance(uow, UnitOfWork):
+                uow.prefetch_catalog_version()
 
     async def on_operation(self) -> AsyncIterator[None]:  # type: ignore[override]
         try:
@@ -100,7 +114,7 @@ def build_schema() -> strawberry.Schema:
         execution_context_class=PlainValueExecutor,
         extensions=[
             PublicErrors,
-            CloseReadSession,
+            RequestSession,
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
             RequestLimits,  # after PublicErrors: limit and scalar errors get their codes first

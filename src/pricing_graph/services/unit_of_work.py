@@ -63,6 +63,11 @@ DUPLICATE = Problem(
 )
 
 
+def _retrieved(read: asyncio.Task[int]) -> None:
+    if not read.cancelled():
+        read.exception()  # retrieved: a failure is met again by the reads that follow
+
+
 class UnitOfWork:
     """One per request (or CLI command). `writes` counts committed or attempted writes, so
     per-request caches built on reads (DataLoaders) know when to start afresh."""
@@ -75,6 +80,7 @@ class UnitOfWork:
         self._session: AsyncSession | None = None
         self._closed = False
         self._catalog_version: tuple[int, int] | None = None  # (writes when read, version)
+        self._version_read: tuple[int, asyncio.Task[int]] | None = None  # (writes, read)
 
     async def read(self, statement: Any) -> Sequence[Any]:
         async with self.reader() as session:
@@ -85,12 +91,26 @@ class UnitOfWork:
         """The catalog version for this request's catalog reads (`database.catalog`): read
         once, and again after a write; None when it cannot be read (then read the rows)."""
         if self._catalog_version is None or self._catalog_version[0] != self.writes:
+            started, self._version_read = self._version_read, None
             try:
-                version = await self.database.catalog.version(self.database.engine)
+                if started is not None and started[0] == self.writes:
+                    version = await started[1]
+                else:
+                    version = await self.database.catalog.version(self.database.engine)
             except Exception:  # the reads that follow meet the failure themselves
                 return None
             self._catalog_version = (self.writes, version)
         return self._catalog_version[1]
+
+    def prefetch_catalog_version(self) -> None:
+        """Start reading the catalog version now, for a request that will read the catalog
+        (`catalog_version` then awaits this read): on PostgreSQL its round trip overlaps
+        the work before the first catalog read instead of following it."""
+        if self._catalog_version is not None or self._version_read is not None:
+            return
+        read = asyncio.ensure_future(self.database.catalog.version(self.database.engine))
+        read.add_done_callback(_retrieved)  # a read never awaited (a refused request)
+        self._version_read = (self.writes, read)
 
     def know_catalog_version(self, version: int) -> None:
         """The catalog version the edge read for this request before anything else: the

@@ -24,7 +24,10 @@ class PlanCache:
 
     def get(self, row: PlanRow) -> LoadedPlan | None:
         found = self._plans.get(row.id or 0) if row.status != "DRAFT" else None
-        return replace(found, row=row) if found else None
+        if found is None or found.row is row:
+            return found
+        found = self._plans[row.id or 0] = replace(found, row=row)  # the next get: the same
+        return found
 
     def keep(self, loaded: LoadedPlan) -> None:
         if loaded.row.status == "DRAFT" or loaded.row.id is None:

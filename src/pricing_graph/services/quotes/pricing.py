@@ -151,32 +151,44 @@ class Comparison:
     unrated: list[UnratedPlan]
 
 
-def usage_metric_keys(plan: models.Plan) -> set[str]:
-    return {
-        price.metric.key
-        for ramp in plan.ramps
-        for price in ramp.prices
-        if isinstance(price, models.UsagePrice)
-    }
+@dataclass(frozen=True, slots=True)
+class PlanMetrics:
+    """The metrics a plan's usage prices price: all, those some PERCENTAGE or DYNAMIC rate
+    prices (per transaction or event), and those some quantity rate (FLAT, TIERED, VOLUME,
+    PACKAGE) prices."""
+
+    usage: frozenset[str]
+    per_event: frozenset[str]
+    per_quantity: frozenset[str]
 
 
 _PER_EVENT = (models.PricingModel.PERCENTAGE, models.PricingModel.DYNAMIC)
+# by plan object (plans are immutable; each entry keeps its plan, so ids are not reused)
+_PLAN_METRICS: dict[int, tuple[models.Plan, PlanMetrics]] = {}
+_PLAN_METRICS_LIMIT = 512
 
 
-def metrics_by_pricing(plan: models.Plan) -> tuple[set[str], set[str]]:
-    """The metrics some PERCENTAGE or DYNAMIC rate of the plan prices (per transaction or
-    event), and those some quantity rate (FLAT, TIERED, VOLUME, PACKAGE) prices."""
+def plan_metrics(plan: models.Plan) -> PlanMetrics:
+    kept = _PLAN_METRICS.get(id(plan))
+    if kept is not None and kept[0] is plan:
+        return kept[1]
+    usage: set[str] = set()
     per_event: set[str] = set()
     per_quantity: set[str] = set()
     for ramp in plan.ramps:
         for price in ramp.prices:
             if not isinstance(price, models.UsagePrice):
                 continue
+            usage.add(price.metric.key)
             rates = [price.rate] if price.rate is not None else []
             rates += [entry.rate for entry in price.dimension_rates]
             for rate in rates:
                 (per_event if rate.model in _PER_EVENT else per_quantity).add(price.metric.key)
-    return per_event, per_quantity
+    found = PlanMetrics(frozenset(usage), frozenset(per_event), frozenset(per_quantity))
+    if len(_PLAN_METRICS) >= _PLAN_METRICS_LIMIT:
+        _PLAN_METRICS.clear()
+    _PLAN_METRICS[id(plan)] = (plan, found)
+    return found
 
 
 async def quotable_plan(
@@ -287,12 +299,12 @@ async def priced_for(
     )
     terms = known_terms(replace(terms, discounts=granted.terms))
     target = await _changed_plan(actor, rule, reads, loaded, given, errors)
-    per_event, per_quantity = metrics_by_pricing(plan)
-    metric_keys = usage_metric_keys(plan)
+    metrics = plan_metrics(plan)
+    metric_keys, per_event, per_quantity = metrics.usage, metrics.per_event, metrics.per_quantity
     if target is not None:
-        more_event, more_quantity = metrics_by_pricing(target.plan)
-        per_event, per_quantity = per_event | more_event, per_quantity | more_quantity
-        metric_keys |= usage_metric_keys(target.plan)
+        more = plan_metrics(target.plan)
+        metric_keys, per_event = metric_keys | more.usage, per_event | more.per_event
+        per_quantity = per_quantity | more.per_quantity
     projection = projection_from_input(
         given.usage,
         given.periods,
@@ -471,13 +483,14 @@ async def compare_plans(
         if row.status == "PUBLISHED" and row.visibility == "PUBLIC"
     ]
     loaded = [p for p in await reads.plans([r.id or 0 for r in rows]) if p]
-    metric_keys = set().union(*(usage_metric_keys(p.plan) for p in loaded))
+    metric_keys: set[str] = set()
     per_event: set[str] = set()
     per_quantity: set[str] = set()
     for p in loaded:
-        event_keys, quantity_keys = metrics_by_pricing(p.plan)
-        per_event |= event_keys
-        per_quantity |= quantity_keys
+        metrics = plan_metrics(p.plan)
+        metric_keys |= metrics.usage
+        per_event |= metrics.per_event
+        per_quantity |= metrics.per_quantity
     if bad_periods is None:  # never build a projection of 2,147,483,647 periods
         projection = projection_from_input(
             given.usage,

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import strawberry
-from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
+from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.types import ExecutionContext
 
@@ -33,6 +33,7 @@ from pricing_graph.api.rating.queries import RatingQuery
 from pricing_graph.api.scalars import schema_config
 from pricing_graph.api.selection import reads_catalog_version
 from pricing_graph.api.usage.mutations import UsageMutation
+from pricing_graph.api.validated_documents import ValidatedDocuments
 from pricing_graph.services.unit_of_work import UnitOfWork
 
 
@@ -116,7 +117,7 @@ def build_schema() -> strawberry.Schema:
             PublicErrors,
             RequestSession,
             lambda: ParserCache(maxsize=256),
-            lambda: ValidationCache(maxsize=256),
+            ValidatedDocuments,
             RequestLimits,  # after PublicErrors: limit and scalar errors get their codes first
         ],
     )

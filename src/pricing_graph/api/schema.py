@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+import asyncio
+from collections.abc import AsyncIterator
 from typing import Any
 
 import strawberry
@@ -77,15 +78,17 @@ class RequestSession(SchemaExtension):
     as soon as the document shows a field that reads the catalog per version, and the
     read connection returned to the pool when the operation ends."""
 
-    def on_parse(self) -> Iterator[None]:
+    async def on_parse(self) -> AsyncIterator[None]:  # type: ignore[override]
         yield
         execution = self.execution_context
         document = execution.graphql_document
         context = execution.context
         if document is not None and reads_catalog_version(document, execution.operation_name):
             uow = getattr(context, "uow", None)
-            if isinstance(uow, UnitOfWork):
-                uow.prefetch_catalog_version()
+            if isinstance(uow, UnitOfWork) and uow.prefetch_catalog_version():
+                # One turn of the event loop: the read is sent now, not at the first await
+                # that suspends (the service's), and its round trip overlaps what follows.
+                await asyncio.sleep(0)
 
     async def on_operation(self) -> AsyncIterator[None]:  # type: ignore[override]
         try:

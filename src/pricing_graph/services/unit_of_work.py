@@ -102,15 +102,17 @@ class UnitOfWork:
             self._catalog_version = (self.writes, version)
         return self._catalog_version[1]
 
-    def prefetch_catalog_version(self) -> None:
-        """Start reading the catalog version now, for a request that will read the catalog
+    def prefetch_catalog_version(self) -> bool:
+        """Start reading the catalog version, for a request that will read the catalog
         (`catalog_version` then awaits this read): on PostgreSQL its round trip overlaps
-        the work before the first catalog read instead of following it."""
+        the work before the first catalog read instead of following it. False when the
+        version is known or being read already."""
         if self._catalog_version is not None or self._version_read is not None:
-            return
+            return False
         read = asyncio.ensure_future(self.database.catalog.version(self.database.engine))
         read.add_done_callback(_retrieved)  # a read never awaited (a refused request)
         self._version_read = (self.writes, read)
+        return True
 
     def know_catalog_version(self, version: int) -> None:
         """The catalog version the edge read for this request before anything else: the

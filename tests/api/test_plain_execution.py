@@ -212,3 +212,45 @@ async def test_a_broken_value_gets_graphql_cores_own_error_and_path(broken: str)
     (error,) = fast.errors
     field = {"null": "description", "decimal": "amount", "enum": "kind", "list": "tiers"}
     assert error.path == ["quote", "invoices", 2, "lines", 1, field[broken]]
+
+
+async def test_a_plan_is_shared_across_requests_only_when_variables_cannot_change_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The same parsed document on the same schema reuses its plans; a document whose
+    selection reads a variable (@include) plans per request, so each answer is its own."""
+    from strawberry.extensions import ParserCache
+
+    from pricing_graph.api import execution
+
+    built: list[int] = []
+    plan = PlainValueExecutor._object_plan
+
+    def counted(self: Any, *args: Any) -> Any:
+        built.append(1)
+        return plan(self, *args)
+
+    monkeypatch.setattr(PlainValueExecutor, "_object_plan", counted)
+    monkeypatch.setattr(execution, "_SHARED", {})
+    cached = strawberry.Schema(
+        query=Query,
+        config=schema_config(),
+        execution_context_class=PlainValueExecutor,
+        extensions=[lambda: ParserCache(maxsize=8)],  # one document object per text
+    )
+    _plain, standard = schemas()
+    plain_query = "{ quote { total invoices { index lines { kind description amount } } } }"
+    for _ in range(3):
+        fast = await cached.execute(plain_query)
+        assert formatted(fast) == formatted(await standard.execute(plain_query))
+    assert len(built) == 3  # quote, invoice, line: planned once for the three requests
+
+    built.clear()
+    answers = []
+    for with_tiers in (True, False, True):
+        fast = await cached.execute(QUOTE, variable_values={"withTiers": with_tiers})
+        slow = await standard.execute(QUOTE, variable_values={"withTiers": with_tiers})
+        assert formatted(fast) == formatted(slow)
+        answers.append("tiers" in fast.data["quote"]["invoices"][0]["lines"][0])
+    assert answers == [True, False, True]
+    assert len(built) == 4 + 3 + 4  # planned per request (tiers too when included)

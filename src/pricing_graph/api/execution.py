@@ -107,6 +107,29 @@ def _object(fields: Sequence[tuple[str, str | None, Complete | str]]) -> Complet
     return complete
 
 
+# Plans across requests, by parent type and field nodes (each entry holds its field set,
+# so the nodes stay alive and their ids are not reused while kept); and, by operation,
+# whether its selections are the same for any variables.
+_SHARED: dict[tuple[Any, ...], tuple[Any, Complete | None]] = {}
+_STATIC: dict[int, tuple[Any, bool]] = {}
+_SHARED_LIMIT = 1024
+
+
+def _without_directives(execution: Any) -> bool:
+    """Whether the operation and its fragments use no directive at all (so no @skip or
+    @include reads a variable, and no @defer or @stream)."""
+    pending: list[Any] = [execution.operation]
+    pending += list(execution.fragments.values())
+    while pending:
+        node = pending.pop()
+        if getattr(node, "directives", None):
+            return False
+        selection_set = getattr(node, "selection_set", None)
+        if selection_set is not None:
+            pending.extend(selection_set.selections)
+    return True
+
+
 class PlainValueExecutor(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's executor, completing plain selections in one synchronous pass."""
 
@@ -150,9 +173,38 @@ class PlainValueExecutor(StrawberryGraphQLCoreExecutionContext):
         key = (parent_type, id(grouped_field_set))
         kept = self._plans.get(key)
         if kept is None:
-            kept = (grouped_field_set, self._object_plan(parent_type, grouped_field_set))
+            shared = self._shared_key(parent_type, grouped_field_set)
+            kept = _SHARED.get(shared) if shared is not None else None
+            if kept is None:
+                kept = (grouped_field_set, self._object_plan(parent_type, grouped_field_set))
+                if shared is not None:
+                    if len(_SHARED) >= _SHARED_LIMIT:
+                        _SHARED.clear()
+                    _SHARED[shared] = kept
             self._plans[key] = kept
         return kept[1]
+
+    def _shared_key(
+        self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet
+    ) -> tuple[Any, ...] | None:
+        """The key of this selection's plan across requests (the same field nodes of the
+        same parsed document), when the operation's selections cannot depend on its
+        variables (no directive anywhere in it or its fragments); else None."""
+        operation = self.operation
+        known = _STATIC.get(id(operation))
+        if known is None or known[0] is not operation:
+            if len(_STATIC) >= _SHARED_LIMIT:
+                _STATIC.clear()
+            known = _STATIC[id(operation)] = (operation, _without_directives(self))
+        if not known[1]:
+            return None
+        return (
+            parent_type,
+            tuple(
+                (name, tuple(id(details.node) for details in field_details))
+                for name, field_details in grouped_field_set.items()
+            ),
+        )
 
     def _object_plan(
         self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet

@@ -110,7 +110,7 @@ class ClickHouseClient:
         return _parse(await self._send(content, params, headers))
 
     async def insert_text(self, table: str, columns: Sequence[str], body: str) -> None:
-        """INSERT TabSeparated lines already escaped (text fields translated by ESCAPES)."""
+        """INSERT TabSeparated lines already escaped (text fields by `tsv_text`)."""
         params = self._params("")
         params["query"] = f"INSERT INTO {table} ({', '.join(columns)}) FORMAT TabSeparated"
         await self._post(body, params)
@@ -142,6 +142,22 @@ class ClickHouseClient:
 # holds that delimiter, whatever the boundary.
 _BOUNDARY = "pricing-graph-external-data"
 ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\0": "\\0"})
+
+
+def tsv_text(value: str) -> str:
+    """`value` as a TabSeparated field. `str.translate` looks every character up in a
+    Python dict; most values hold nothing to escape, which five scans in C tell."""
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value or "\0" in value:
+        return value.translate(ESCAPES)
+    return value
+
+
+def tsv_json(text: str) -> str:
+    """JSON text as a TabSeparated field: JSON escapes every control character itself, so
+    only its backslashes need doubling."""
+    return text.replace("\\", "\\\\") if "\\" in text else text
+
+
 _UNESCAPES = {"b": "\b", "f": "\f", "r": "\r", "n": "\n", "t": "\t", "0": "\0"}
 _ESCAPED = re.compile(r"\\(.)", re.DOTALL)
 

@@ -33,10 +33,11 @@ from pricing_graph.rating.models import Aggregation
 from pricing_graph.rating.usage import UsageSnapshot
 from pricing_graph.rating.weighted import weighted_by_period
 from pricing_graph.store.clickhouse.client import (
-    ESCAPES,
     ClickHouseClient,
     ClickHouseError,
     ClickHouseUrl,
+    tsv_json,
+    tsv_text,
 )
 from pricing_graph.store.clickhouse.schema import INTEGER_DIGITS, SCALE, create_schema
 from pricing_graph.store.types import as_utc, json_text
@@ -180,7 +181,7 @@ class ClickHouseUsageStore:
             "AND event_id IN (SELECT event_id FROM batch_keys)",
             "batch_keys",
             "customer_id Int64, event_id String",
-            "".join(f"{customer}\t{event_id.translate(ESCAPES)}\n" for customer, event_id in keys),
+            "".join(f"{customer}\t{tsv_text(event_id)}\n" for customer, event_id in keys),
         )
         wanted = keys if isinstance(keys, (set, frozenset)) else set(keys)
         return [row for row in found if (int(row[0]), row[1]) in wanted]
@@ -419,18 +420,18 @@ def _span(column: str, periods: Sequence[tuple[int, int]]) -> str:
 
 
 def _event_lines(rows: Sequence[Mapping[str, Any]], clock: int) -> str:
-    return "".join(_event_line(row, clock, position) for position, row in enumerate(rows))
+    return "".join([_event_line(row, clock, position) for position, row in enumerate(rows)])
 
 
 def _event_line(row: Mapping[str, Any], clock: int, position: int) -> str:
     """One TabSeparated line of usage_event; numbers and decimal text need no escaping."""
     value: Decimal | None = row.get("value")
-    properties = json_text(row.get("properties") or {})
+    properties = tsv_json(json_text(row.get("properties") or {}))
     return (
-        f"{int(row['customer_id'])}\t{row['event_id'].translate(ESCAPES)}\t"
+        f"{int(row['customer_id'])}\t{tsv_text(row['event_id'])}\t"
         f"{int(row['metric_id'])}\t{micros(row['occurred_at'])}\t"
         f"{'' if value is None else format(value, 'f')}\t"
-        f"{(row.get('unique_value') or '').translate(ESCAPES)}\t"
-        f"{row.get('group_key', '').translate(ESCAPES)}\t{properties.translate(ESCAPES)}\t"
+        f"{tsv_text(row.get('unique_value') or '')}\t"
+        f"{tsv_text(row.get('group_key', ''))}\t{properties}\t"
         f"{clock}\t{position}\n"
     )

@@ -23,6 +23,7 @@ from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Context, Decimal, Inexact
+from operator import itemgetter
 from typing import Any
 
 import httpx
@@ -45,6 +46,7 @@ from pricing_graph.store.usage_repo import StoredEvent, UsageRequest, usage_snap
 from pricing_graph.store.usage_rollup import ROLLED_UP
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EVENT_KEY = itemgetter("customer_id", "event_id")
 LAST = datetime(2106, 1, 1, tzinfo=UTC)  # DateTime (the rollup's hour) ends in 2106
 MICROSECOND = timedelta(microseconds=1)
 HOUR_US = 3_600_000_000
@@ -142,7 +144,7 @@ class ClickHouseUsageStore:
         if not rows:
             return set()
         await self.prepare()
-        keys = [(int(r["customer_id"]), str(r["event_id"])) for r in rows]
+        keys = list(map(_EVENT_KEY, rows))  # (customer_id: int, event_id: str) of each row
         order = sorted(range(len(rows)), key=keys.__getitem__)
         ordered = [rows[i] for i in order]
         async with self._lock:
@@ -181,7 +183,7 @@ class ClickHouseUsageStore:
             "AND event_id IN (SELECT event_id FROM batch_keys)",
             "batch_keys",
             "customer_id Int64, event_id String",
-            "".join(f"{customer}\t{tsv_text(event_id)}\n" for customer, event_id in keys),
+            "".join([f"{customer}\t{tsv_text(event_id)}\n" for customer, event_id in keys]),
         )
         wanted = keys if isinstance(keys, (set, frozenset)) else set(keys)
         return [row for row in found if (int(row[0]), row[1]) in wanted]

@@ -353,21 +353,23 @@ async def test_a_batch_takes_six_statements(db: Database) -> None:
         payload = await ingest(db, events)
     assert counts(payload) == (1000, 0, 0, 500)
     # PostgreSQL: SET LOCAL of generic plans for the batch (store/plans.py), customers and
-    # metrics in one statement, one INSERT ... RETURNING for the 1,000 rows that also
-    # upserts their hourly rollups, contracts (unbilled), the contracts in force today
-    # (HARD limits; none here, so nothing more, and no aggregation to plan for its
-    # parameters again), and the batch's audit event. SQLite: no SET, the rollups upserted
-    # in one more statement. With ClickHouse (the catalog on SQLite) the INSERT is two
-    # there: the event IDs' lookup, the INSERT (a materialized view keeps the rollups).
+    # metrics in one statement, one COPY of the 1,000 rows (in a savepoint:
+    # store/usage_copy.py) and one upsert of their hourly rollups, contracts (unbilled),
+    # the contracts in force today (HARD limits; none here, so nothing more, and no
+    # aggregation to plan for its parameters again), and the batch's audit event. SQLite:
+    # no SET, one INSERT ... RETURNING, the rollups upserted in one more statement. With
+    # ClickHouse (the catalog on SQLite) the INSERT is two there: the event IDs' lookup,
+    # the INSERT (a materialized view keeps the rollups).
     postgres = db.engine.dialect.name == "postgresql"
     if counter.clickhouse:
         assert counter.count == 6 and counter.clickhouse == 2, counter.statements
     elif postgres:
-        assert counter.count == 6, counter.statements
+        assert counter.count == 7, counter.statements
         assert counter.statements[0] == plans.GENERIC
         assert "billable_metric" in counter.statements[1]
         assert "customer" in counter.statements[1]
-        assert "usage_rollup" in counter.statements[2]
+        assert counter.statements[2].startswith("COPY usage_event")
+        assert "usage_rollup" in counter.statements[3]
         assert plans.OWN not in counter.statements
     else:
         assert counter.count == 6, counter.statements

@@ -49,6 +49,7 @@ from pricing_graph.store.catalog import MetricRow
 from pricing_graph.store.contracts import ContractRow, CustomerRow
 from pricing_graph.store.types import EXACT, as_utc, exact_decimal, json_text
 from pricing_graph.store.usage import UsageEventRow
+from pricing_graph.store.usage_copy import copy_new_events
 from pricing_graph.store.usage_rollup import (
     INSERT_WITH_ROLLUPS,
     ROLLED_UP,
@@ -252,12 +253,18 @@ async def insert_events(
     return inserted
 
 
-# PostgreSQL: the whole batch in one statement and one parameter (INSERT_WITH_ROLLUPS: one
-# JSON document, serialized by orjson in C), one round trip; the same statement upserts
-# the rollups of the rows it stored, and answers with the rows it skipped (usually none).
+# PostgreSQL: a fresh batch with COPY in a savepoint (store/usage_copy.py), its rollups
+# with one more statement. A batch with an event already stored (the COPY fails on it and
+# stores nothing) in one statement and one parameter (INSERT_WITH_ROLLUPS: one JSON
+# document, serialized by orjson in C) that skips the stored rows, upserts the rollups of
+# the rows it stored, and answers with the rows it skipped.
 async def _insert_events_postgresql(
     connection: AsyncConnection, rows: Sequence[Mapping[str, Any]]
 ) -> set[tuple[int, str]]:
+    ordered = sorted((_in_utc(row) for row in rows), key=_event_key)
+    keys = [(row["customer_id"], row["event_id"]) for row in ordered]
+    if len(set(keys)) == len(keys) and await copy_new_events(connection, ordered):
+        return set(keys)
     events = []
     for row in rows:
         moment = row["occurred_at"]
@@ -283,6 +290,22 @@ async def _insert_events_postgresql(
         (row["customer_id"], row["event_id"])
         for row in rows
         if (row["customer_id"], row["event_id"]) not in skipped
+    }
+
+
+def _event_key(row: Mapping[str, Any]) -> tuple[int, str]:
+    return row["customer_id"], row["event_id"]
+
+
+def _in_utc(row: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The row with its timestamps aware in UTC (as the services give them: the same row)."""
+    occurred, ingested = row["occurred_at"], row.get("ingested_at")
+    if occurred.tzinfo is UTC and ingested is not None and ingested.tzinfo is UTC:
+        return row
+    return {
+        **row,
+        "occurred_at": as_utc(occurred),
+        "ingested_at": datetime.now(UTC) if ingested is None else as_utc(ingested),
     }
 
 

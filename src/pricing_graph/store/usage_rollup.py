@@ -149,15 +149,21 @@ def hour_of(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
-async def upsert_rollups_sqlite(
-    connection: AsyncConnection, rows: Sequence[Mapping[str, Any]]
-) -> None:
-    """Add these stored events (usage_event rows, `occurred_at` in UTC) to their hours."""
-    if not rows:
-        return
-    hours: dict[tuple[int, int, datetime, str], list[Any]] = {}
+HourKey = tuple[int, int, datetime, str]  # (customer_id, metric_id, hour, group_key)
+
+
+def hourly(rows: Sequence[Mapping[str, Any]]) -> list[tuple[HourKey, list[Any]]]:
+    """The stored events' (usage_event rows, `occurred_at` in UTC) hourly rollups in key
+    order: (customer_id, metric_id, hour, group_key) -> [count, exact sum, max] (the sum and
+    the max None when no event has a value), as the PostgreSQL statement computes them."""
+    hours: dict[HourKey, list[Any]] = {}
     for row in rows:
-        key = (row["customer_id"], row["metric_id"], hour_of(row["occurred_at"]), row["group_key"])
+        key = (
+            row["customer_id"],
+            row["metric_id"],
+            hour_of(row["occurred_at"]),
+            row.get("group_key", ""),
+        )
         value: Decimal | None = row.get("value")
         entry = hours.get(key)
         if entry is None:
@@ -167,6 +173,15 @@ async def upsert_rollups_sqlite(
         if value is not None:
             entry[1] = value if entry[1] is None else EXACT.add(entry[1], value)
             entry[2] = value if entry[2] is None else max(entry[2], value)
+    return sorted(hours.items())
+
+
+async def upsert_rollups_sqlite(
+    connection: AsyncConnection, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """Add these stored events (usage_event rows, `occurred_at` in UTC) to their hours."""
+    if not rows:
+        return
     insert = sqlite.insert(ROLLUPS)
     statement = insert.on_conflict_do_update(
         index_elements=["customer_id", "metric_id", "hour", "group_key"],
@@ -188,7 +203,7 @@ async def upsert_rollups_sqlite(
                 "value_sum": total,
                 "value_max": top,
             }
-            for (customer_id, metric_id, hour, key), (count, total, top) in sorted(hours.items())
+            for (customer_id, metric_id, hour, key), (count, total, top) in hourly(rows)
         ],
     )
 

@@ -46,7 +46,7 @@ from pricing_graph.store.usage_repo import (
     StoredEvent,
     batch_lookups,
     group_key,
-    unbilled_count,
+    unbilled_and_in_force,
 )
 from pricing_graph.store.usage_store import UsageStore
 
@@ -305,14 +305,20 @@ async def _ingest(
                     {(batch.rows[p]["customer_id"], batch.rows[p]["event_id"]) for p in conflicted},
                 ),
             )
-        unbilled = await unbilled_count(
-            session, ((row["customer_id"], row["occurred_at"]) for row in stored_rows)
+        today = now.date()
+        unbilled, in_force = await unbilled_and_in_force(
+            session, ((row["customer_id"], row["occurred_at"]) for row in stored_rows), today
         )
-        over_limit = await over_hard_limits(
-            session,
-            store,
-            list(zip(stored_indexes, stored_rows, strict=True)),
-            {db: external for external, db in batch.customers.items()},
+        over_limit = (
+            await over_hard_limits(
+                session,
+                store,
+                list(zip(stored_indexes, stored_rows, strict=True)),
+                {db: external for external, db in batch.customers.items()},
+                today=today,
+            )
+            if in_force
+            else ()  # no contract of the batch's customers in force today: no HARD limit
         )
         result = IngestResult(
             accepted=len(inserted),
@@ -323,7 +329,7 @@ async def _ingest(
             over_limit=over_limit,
         )
         if inserted:
-            audit.record(
+            await audit.record_now(
                 session,
                 actor,
                 operation,

@@ -15,8 +15,7 @@ the integers and the decimal and timestamp texts as PostgreSQL reads them, the J
 as compact JSON (orjson, as the engine writes them). The hourly rollups of the rows are
 summed here (exactly, as on SQLite) and upserted with one more statement, in key order.
 
-Statements sent on the driver's connection are announced to the engine's listeners
-(`before_cursor_execute`) like any other, so statement counters and tracing see them.
+The statements go on the driver's connection (store/driver.py).
 """
 
 from __future__ import annotations
@@ -30,6 +29,7 @@ import asyncpg
 import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from pricing_graph.store import driver
 from pricing_graph.store.types import EXACT
 
 COLUMNS = (
@@ -178,13 +178,12 @@ async def copy_new_events(connection: AsyncConnection, rows: Sequence[Mapping[st
         data, hours = copy_data(rows)
     except (UnicodeEncodeError, TypeError):
         return False
-    driver = (await connection.get_raw_connection()).driver_connection
-    assert driver is not None and driver.is_in_transaction()  # else no savepoint to undo
-    _announce(connection, COPY, None)
+    raw = await driver.driver(connection)  # in the batch's open transaction
+    driver.announce(connection, COPY, None)
     try:
-        async with driver.transaction():  # a savepoint: the batch's transaction is open
+        async with raw.transaction():  # a savepoint
             # a buffer, not bytes: asyncpg would take bytes for a file's path
-            await driver.copy_to_table("usage_event", source=memoryview(data), columns=COLUMNS)
+            await raw.copy_to_table("usage_event", source=memoryview(data), columns=COLUMNS)
     except asyncpg.IntegrityConstraintViolationError:
         return False
     ordered = sorted(hours.items())  # key order: concurrent batches lock them alike
@@ -197,14 +196,5 @@ async def copy_new_events(connection: AsyncConnection, rows: Sequence[Mapping[st
         [total for _, (_, total, _) in ordered],
         [top for _, (_, _, top) in ordered],
     )
-    _announce(connection, UPSERT_ROLLUPS, parameters)
-    await driver.execute(UPSERT_ROLLUPS, *parameters)
+    await driver.execute(connection, UPSERT_ROLLUPS, *parameters)
     return True
-
-
-def _announce(connection: AsyncConnection, statement: str, parameters: Any) -> None:
-    """Tell the engine's `before_cursor_execute` listeners about a statement sent on the
-    driver's connection (SQLAlchemy does not see it)."""
-    sync = connection.sync_connection
-    if sync is not None and (sync._has_events or sync.engine._has_events):
-        sync.dispatch.before_cursor_execute(sync, None, statement, parameters, None, False)

@@ -12,7 +12,7 @@ from tests.support.graphql import StatementCounter
 
 from pricing_graph.store.catalog import MetricRow
 from pricing_graph.store.contracts import CustomerRow
-from pricing_graph.store.usage_copy import copy_data
+from pricing_graph.store.usage_copy import copy_data, copy_new_events
 from pricing_graph.store.usage_repo import EVENTS, group_key, insert_events
 from pricing_graph.store.usage_rollup import ROLLUPS
 
@@ -153,3 +153,23 @@ async def test_a_fresh_batch_is_copied_and_a_replay_skips_what_is_stored(databas
         (10, 4, Decimal("13.75")),
         (11, 1, Decimal("2")),
     ]
+
+
+async def test_rows_copy_cannot_write_leave_nothing_behind(database: Any) -> None:
+    if database.engine.dialect.name != "postgresql":
+        return
+    customer, metric = await _ids(database)
+    rows = [_row(customer, metric, f"e{i:04d}", "1") for i in range(300)]
+    rows[250] = _row(customer, metric, "e0250", "1", properties={"bad": "\ud800"})
+    async with database.sessions() as session, session.begin():
+        connection = await session.connection()
+        await connection.execute(text("SELECT 1"))  # the transaction has begun
+        # the first chunks are sent before the bad row is reached: the savepoint undoes them
+        assert not await copy_new_events(connection, rows)
+        count = await connection.execute(text("SELECT count(*) FROM usage_event"))
+        assert count.scalar_one() == 0
+        assert await copy_new_events(connection, rows[:250])
+    async with database.engine.connect() as connection:
+        stored = await connection.execute(text("SELECT count(*) FROM usage_event"))
+        rolled = await connection.execute(text("SELECT sum(event_count) FROM usage_rollup"))
+        assert (stored.scalar_one(), rolled.scalar_one()) == (250, 250)

@@ -46,6 +46,9 @@ COLUMNS = (
 )
 COPY = f"COPY usage_event ({', '.join(COLUMNS)}) FROM STDIN (FORMAT text)"
 
+SAVEPOINT = "SAVEPOINT usage_copy"
+ROLLBACK = "ROLLBACK TO SAVEPOINT usage_copy"
+
 # The rollups of rows COPY stored: one row per (customer, metric, hour, group), in key
 # order (concurrent batches lock them in the same order), added to what the hour holds.
 UPSERT_ROLLUPS = """
@@ -192,11 +195,14 @@ async def copy_new_events(connection: AsyncConnection, rows: Sequence[Mapping[st
         for chunk in copy_chunks(rows, hours):
             yield chunk
 
+    # A savepoint the COPY's failure rolls back to; kept after a success (the transaction's
+    # commit releases it with the rest: one round trip less than a RELEASE).
+    await driver.execute(connection, SAVEPOINT)
     driver.announce(connection, COPY, None)
     try:
-        async with raw.transaction():  # a savepoint
-            await raw.copy_to_table("usage_event", source=source(), columns=COLUMNS)
+        await raw.copy_to_table("usage_event", source=source(), columns=COLUMNS)
     except (asyncpg.IntegrityConstraintViolationError, UnicodeEncodeError, TypeError):
+        await driver.execute(connection, ROLLBACK)
         return False
     ordered = sorted(hours.items())  # key order: concurrent batches lock them alike
     parameters = (

@@ -67,6 +67,26 @@ def test_copy_text_escapes_what_its_format_needs() -> None:
     }
 
 
+def test_copy_text_writes_timestamps_in_utc() -> None:
+    from datetime import timedelta, timezone
+
+    naive = _row(1, 2, "n", "1", occurred_at=datetime(2026, 1, 5, 10, 30))
+    paris = _row(
+        1,
+        2,
+        "p",
+        "2",
+        occurred_at=datetime(2026, 1, 5, 11, 45, tzinfo=timezone(timedelta(hours=1))),
+    )
+    del paris["ingested_at"]
+    data, hours = copy_data([naive, paris])
+    first, second = data.decode().splitlines()
+    assert first.split("\t")[3] == "2026-01-05T10:30:00+00:00"
+    assert second.split("\t")[3] == "2026-01-05T10:45:00+00:00"
+    assert second.split("\t")[9].endswith("+00:00")
+    assert hours == {(1, 2, "2026-01-05T10", ""): [2, Decimal("3"), Decimal("2")]}
+
+
 async def _ids(database: Any) -> tuple[int, int]:
     async with database.sessions() as session, session.begin():
         customer = CustomerRow(external_id="acme", name="Acme")

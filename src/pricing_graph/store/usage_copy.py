@@ -21,7 +21,7 @@ The statements go on the driver's connection (store/driver.py).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -30,7 +30,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pricing_graph.store import driver
-from pricing_graph.store.types import EXACT
+from pricing_graph.store.types import EXACT, as_utc
 
 COLUMNS = (
     "customer_id",
@@ -92,27 +92,32 @@ def copy_data(rows: Sequence[Mapping[str, Any]]) -> tuple[bytes, Hours]:
 
 
 def copy_chunks(rows: Sequence[Mapping[str, Any]], hours: Hours) -> Iterator[bytes]:
-    """The rows (usage_event columns, `occurred_at` and `ingested_at` aware UTC) as COPY
-    text in the order given, `CHUNK` rows at a time, summing their hourly rollups into
-    `hours`: (customer_id, metric_id, UTC hour as "YYYY-MM-DDTHH", group_key) -> [count,
-    exact sum, max]. UnicodeEncodeError for a string UTF-8 cannot hold, TypeError for JSON
-    orjson cannot write: the caller then takes the INSERT's way."""
+    """The rows (usage_event columns; a naive timestamp is taken as UTC, an absent
+    `ingested_at` is now) as COPY text in the order given, `CHUNK` rows at a time, summing
+    their hourly rollups into `hours`: (customer_id, metric_id, UTC hour as
+    "YYYY-MM-DDTHH", group_key) -> [count, exact sum, max]. UnicodeEncodeError for a string
+    UTF-8 cannot hold, TypeError for JSON orjson cannot write: the caller then takes the
+    INSERT's way."""
     stamps: dict[int, str] = {}  # ingested_at: the same moment for a whole batch
     add = EXACT.add
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
         # the timestamps as RFC 3339 text, all in one call (orjson: 0.3 us each against 2
         # for isoformat): "YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00"
-        occurred_texts = _stamps([row["occurred_at"] for row in chunk])
+        moments = [row["occurred_at"] for row in chunk]
+        occurred_texts = _stamps(moments)
+        if not all(text.endswith("+00:00") for text in occurred_texts):  # naive, or not UTC
+            occurred_texts = _stamps([as_utc(moment) for moment in moments])
         lines = []
         nulls = 0
         for row, occurred in zip(chunk, occurred_texts, strict=True):
             customer, metric = row["customer_id"], row["metric_id"]
             group = row.get("group_key", "")
-            ingested = row["ingested_at"]
+            ingested = row.get("ingested_at")
             ingested_text = stamps.get(id(ingested))
             if ingested_text is None:
-                ingested_text = stamps[id(ingested)] = _stamps([ingested])[0]
+                moment = datetime.now(UTC) if ingested is None else as_utc(ingested)
+                ingested_text = stamps[id(ingested)] = _stamps([moment])[0]
             value = row.get("value")
             unique = row.get("unique_value")
             if value is None:
@@ -178,16 +183,16 @@ def _escaped(row: Mapping[str, Any], occurred: str, stamps: Mapping[int, str]) -
         _text(row.get("group_key", "")),
         _text(_json(row.get("dimensions"))),
         _text(_json(row.get("properties"))),
-        stamps[id(row["ingested_at"])],
+        stamps[id(row.get("ingested_at"))],
     )
     return "\t".join(fields) + "\n"
 
 
 async def copy_new_events(connection: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> bool:
-    """Store `rows` (in key order, none repeated) and their rollups with COPY, in a
+    """Store `rows` (in key order) and their rollups with COPY, in a
     savepoint of the connection's transaction: True when all were stored; False, with
-    nothing stored, when the database refused one (it is already stored, or a customer or
-    metric is gone) or the rows cannot be written as COPY text."""
+    nothing stored, when the database refused one (it is already stored or given twice, or
+    a customer or metric is gone) or the rows cannot be written as COPY text."""
     raw = await driver.driver(connection)  # in the batch's open transaction
     hours: Hours = {}
 

@@ -306,10 +306,10 @@ async def insert_events(
 async def _insert_events_postgresql(
     connection: AsyncConnection, rows: Sequence[Mapping[str, Any]]
 ) -> set[tuple[int, str]]:
-    ordered = sorted((_in_utc(row) for row in rows), key=_event_key)
-    keys = [(row["customer_id"], row["event_id"]) for row in ordered]
-    if len(set(keys)) == len(keys) and await copy_new_events(connection, ordered):
-        return set(keys)
+    # key order (a key twice fails the COPY, and the INSERT stores it once)
+    ordered = sorted(rows, key=_event_key)
+    if await copy_new_events(connection, ordered):
+        return {(row["customer_id"], row["event_id"]) for row in ordered}
     events = []
     for row in rows:
         moment = row["occurred_at"]
@@ -340,18 +340,6 @@ async def _insert_events_postgresql(
 
 def _event_key(row: Mapping[str, Any]) -> tuple[int, str]:
     return row["customer_id"], row["event_id"]
-
-
-def _in_utc(row: Mapping[str, Any]) -> Mapping[str, Any]:
-    """The row with its timestamps aware in UTC (as the services give them: the same row)."""
-    occurred, ingested = row["occurred_at"], row.get("ingested_at")
-    if occurred.tzinfo is UTC and ingested is not None and ingested.tzinfo is UTC:
-        return row
-    return {
-        **row,
-        "occurred_at": as_utc(occurred),
-        "ingested_at": datetime.now(UTC) if ingested is None else as_utc(ingested),
-    }
 
 
 @dataclass(frozen=True, slots=True)

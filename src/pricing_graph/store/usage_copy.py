@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 import asyncpg
@@ -70,6 +70,26 @@ _ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))  # back
 
 Hours = dict[tuple[int, int, str, str], list[Any]]
 
+_FIELDS = itemgetter(
+    "customer_id",
+    "metric_id",
+    "event_id",
+    "value",
+    "unique_value",
+    "group_key",
+    "dimensions",
+    "properties",
+    "ingested_at",
+)
+_DEFAULTS: dict[str, Any] = {
+    "value": None,
+    "unique_value": None,
+    "group_key": "",
+    "dimensions": {},
+    "properties": {},
+    "ingested_at": None,
+}
+
 
 def _text(value: str) -> str:
     """A text field of COPY's text format: backslash, tab, newline and CR escaped."""
@@ -99,7 +119,10 @@ def copy_chunks(rows: Sequence[Mapping[str, Any]], hours: Hours) -> Iterator[byt
     UTF-8 cannot hold, TypeError for JSON orjson cannot write: the caller then takes the
     INSERT's way."""
     stamps: dict[int, str] = {}  # ingested_at: the same moment for a whole batch
+    last: Any = stamps  # the last row's ingested_at (none yet)
+    ingested_text = ""
     add = EXACT.add
+    dumps = orjson.dumps
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
         # the timestamps as RFC 3339 text, all in one call (orjson: 0.3 us each against 2
@@ -111,27 +134,33 @@ def copy_chunks(rows: Sequence[Mapping[str, Any]], hours: Hours) -> Iterator[byt
         lines = []
         nulls = 0
         for row, occurred in zip(chunk, occurred_texts, strict=True):
-            customer, metric = row["customer_id"], row["metric_id"]
-            group = row.get("group_key", "")
-            ingested = row.get("ingested_at")
-            ingested_text = stamps.get(id(ingested))
-            if ingested_text is None:
-                moment = datetime.now(UTC) if ingested is None else as_utc(ingested)
-                ingested_text = stamps[id(ingested)] = _stamps([moment])[0]
-            value = row.get("value")
-            unique = row.get("unique_value")
+            try:  # the columns in one call; a row without the optional ones gets their defaults
+                fields = _FIELDS(row)
+            except KeyError:
+                fields = _FIELDS({**_DEFAULTS, **row})
+            customer, metric, event_id, value, unique, group, dimensions, properties, ingested = (
+                fields
+            )
+            if ingested is not last:
+                last = ingested
+                ingested_text = stamps.get(id(ingested), "")
+                if not ingested_text:
+                    moment = datetime.now(UTC) if ingested is None else as_utc(ingested)
+                    ingested_text = stamps[id(ingested)] = _stamps([moment])[0]
             if value is None:
                 value_text = _NULL
                 nulls += 1
             else:
-                value_text = _decimal(value)
+                value_text = str(value)
+                if "E" in value_text:  # an exponent: plain digits, as format "f" writes them
+                    value_text = format(value, "f")
             if unique is None:
                 unique = _NULL
                 nulls += 1
             lines.append(
-                f"{customer}\t{metric}\t{row['event_id']}\t{occurred}\t{value_text}\t{unique}\t"
-                f"{group}\t{_json(row.get('dimensions'))}\t{_json(row.get('properties'))}\t"
-                f"{ingested_text}\n"
+                f"{customer}\t{metric}\t{event_id}\t{occurred}\t{value_text}\t{unique}\t{group}\t"
+                f"{dumps(dimensions).decode() if dimensions else _EMPTY}\t"
+                f"{dumps(properties).decode() if properties else _EMPTY}\t{ingested_text}\n"
             )
             key = (customer, metric, occurred[:13], group)  # the hour: "YYYY-MM-DDTHH"
             entry = hours.get(key)
@@ -141,7 +170,8 @@ def copy_chunks(rows: Sequence[Mapping[str, Any]], hours: Hours) -> Iterator[byt
                 entry[0] += 1
                 if value is not None:
                     entry[1] = value if entry[1] is None else add(entry[1], value)
-                    entry[2] = value if entry[2] is None or value > entry[2] else entry[2]
+                    if entry[2] is None or value > entry[2]:
+                        entry[2] = value
         text = "".join(lines)
         # No field held a character COPY's text format escapes when the text has exactly
         # the separators and NULL markers written above (nearly always): else write it
@@ -164,13 +194,6 @@ def _stamps(moments: list[datetime]) -> list[str]:
     return orjson.dumps(moments).decode()[2:-2].split('","') if moments else []
 
 
-def _decimal(value: Decimal) -> str:
-    """The decimal as text PostgreSQL reads to the same NUMERIC (digits and scale): str()
-    unless it has an exponent (then plain digits, as format "f" writes them)."""
-    text = str(value)
-    return format(value, "f") if "E" in text else text
-
-
 def _escaped(row: Mapping[str, Any], occurred: str, stamps: Mapping[int, str]) -> str:
     value, unique = row.get("value"), row.get("unique_value")
     fields = (
@@ -178,7 +201,7 @@ def _escaped(row: Mapping[str, Any], occurred: str, stamps: Mapping[int, str]) -
         str(row["metric_id"]),
         _text(row["event_id"]),
         occurred,
-        _NULL if value is None else _decimal(value),
+        _NULL if value is None else format(value, "f"),
         _NULL if unique is None else _text(unique),
         _text(row.get("group_key", "")),
         _text(_json(row.get("dimensions"))),

@@ -15,6 +15,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -307,9 +308,9 @@ async def _insert_events_postgresql(
     connection: AsyncConnection, rows: Sequence[Mapping[str, Any]]
 ) -> set[tuple[int, str]]:
     # key order (a key twice fails the COPY, and the INSERT stores it once)
-    ordered = sorted(rows, key=_event_key)
+    ordered = sorted(rows, key=_EVENT_KEY)
     if await copy_new_events(connection, ordered):
-        return {(row["customer_id"], row["event_id"]) for row in ordered}
+        return set(map(_EVENT_KEY, ordered))
     events = []
     for row in rows:
         moment = row["occurred_at"]
@@ -338,8 +339,7 @@ async def _insert_events_postgresql(
     }
 
 
-def _event_key(row: Mapping[str, Any]) -> tuple[int, str]:
-    return row["customer_id"], row["event_id"]
+_EVENT_KEY = itemgetter("customer_id", "event_id")  # (customer_id, event_id) of a row
 
 
 @dataclass(frozen=True, slots=True)

@@ -300,22 +300,25 @@ async def test_replays_cost_one_more_statement_only_when_they_conflict(
     with StatementCounter(database) as fresh:
         payload = await ingest_as(database, callers.admin.actor, events)
     assert counts(payload) == (300, 0, 0)
-    # customers and metrics (one statement), the INSERT, contracts (unbilled), for HARD limits
-    # the contracts in force today, their plans' limits and their overrides (no HARD limit: no
-    # aggregate), the audit event: no comparison (SQLite: one more, the hourly rollups' upsert;
-    # PostgreSQL does it in the INSERT, and one more first, the SET LOCAL of generic plans,
-    # store/plans.py; on ClickHouse the INSERT is two: the event IDs' lookup, then the INSERT,
-    # and a view rolls up)
+    # customers and metrics (one statement), the INSERT, the hourly rollups' upsert,
+    # contracts (unbilled), for HARD limits the contracts in force today, their plans'
+    # limits and their overrides (no HARD limit: no aggregate), the audit event: no
+    # comparison. PostgreSQL: the INSERT is a savepoint and a COPY (store/usage_copy.py),
+    # and one more first, the SET LOCAL of generic plans (store/plans.py). On ClickHouse
+    # the INSERT is two: the event IDs' lookup, then the INSERT, and a view rolls up (no
+    # upsert).
     postgres = database.engine.dialect.name == "postgresql"
-    assert fresh.count == 8, fresh.statements
+    assert fresh.count == 8 + 2 * postgres, fresh.statements
     assert (fresh.statements[0] == plans.GENERIC) is postgres
     changed = [*events[:150], *({**e, "value": "2"} for e in events[150:])]
     with StatementCounter(database) as replay:
         payload = await ingest_as(database, callers.admin.actor, changed)
     assert counts(payload) == (0, 150, 150)
     # customers and metrics, the INSERT, and one statement reading the 300 stored events (on
-    # ClickHouse: the lookup finds all 300, so no INSERT); PostgreSQL: the SET LOCAL first
-    assert replay.count == 3 + postgres, replay.statements
+    # ClickHouse: the lookup finds all 300, so no INSERT); PostgreSQL: the SET LOCAL first,
+    # and the COPY tried before the INSERT (a savepoint, the COPY failing on the first
+    # stored event, the rollback to the savepoint: store/usage_copy.py)
+    assert replay.count == 3 + 4 * postgres, replay.statements
     assert {e["code"] for e in payload["errors"]} == {"EVENT_ID_REUSED"}
 
 

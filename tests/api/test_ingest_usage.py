@@ -353,27 +353,46 @@ async def test_a_batch_takes_six_statements(db: Database) -> None:
         payload = await ingest(db, events)
     assert counts(payload) == (1000, 0, 0, 500)
     # PostgreSQL: SET LOCAL of generic plans for the batch (store/plans.py), customers and
-    # metrics in one statement, one INSERT ... RETURNING for the 1,000 rows that also
-    # upserts their hourly rollups, contracts (unbilled), the contracts in force today
-    # (HARD limits; none here, so nothing more, and no aggregation to plan for its
-    # parameters again), and the batch's audit event. SQLite: no SET, the rollups upserted
-    # in one more statement. With ClickHouse (the catalog on SQLite) the INSERT is two
-    # there: the event IDs' lookup, the INSERT (a materialized view keeps the rollups).
+    # metrics in one statement, a savepoint and one COPY of the 1,000 rows
+    # (store/usage_copy.py), one upsert of their hourly rollups, the unbilled count with
+    # whether a contract of the batch's customers may be in force today (acme's is), the
+    # contracts in force today (HARD limits; none here, so nothing more, and no aggregation
+    # to plan for its parameters again), and the batch's audit event: eight. SQLite: no SET,
+    # one INSERT ... RETURNING, the rollups upserted in one more statement, contracts
+    # (unbilled), the contracts in force today, the audit event. With ClickHouse (the
+    # catalog on SQLite) the INSERT is two there: the event IDs' lookup, the INSERT (a
+    # materialized view keeps the rollups).
     postgres = db.engine.dialect.name == "postgresql"
     if counter.clickhouse:
         assert counter.count == 6 and counter.clickhouse == 2, counter.statements
     elif postgres:
-        assert counter.count == 6, counter.statements
+        assert counter.count == 8, counter.statements
         assert counter.statements[0] == plans.GENERIC
         assert "billable_metric" in counter.statements[1]
         assert "customer" in counter.statements[1]
-        assert "usage_rollup" in counter.statements[2]
+        assert counter.statements[2].startswith("SAVEPOINT")
+        assert counter.statements[3].startswith("COPY usage_event")
+        assert "usage_rollup" in counter.statements[4]
+        assert "pending" in counter.statements[5]
+        assert "contract_plan" in counter.statements[6]
         assert plans.OWN not in counter.statements
     else:
         assert counter.count == 6, counter.statements
         assert "usage_rollup" not in counter.statements[1]
         assert "usage_rollup" in counter.statements[2]
     assert "audit_event" in counter.statements[-1]
+
+    # globex alone: no contract in force, so on PostgreSQL no read of the contracts in force
+    with StatementCounter(db) as counter:
+        payload = await ingest(
+            db, [event(f"g{i}", "tokens", value="1", customerId="globex") for i in range(10)]
+        )
+    assert counts(payload) == (10, 0, 0, 10)
+    if postgres and not counter.clickhouse:
+        assert counter.count == 7, counter.statements
+        assert not any("contract_plan" in statement for statement in counter.statements)
+    else:
+        assert counter.count == 6, counter.statements
 
 
 @pytest.mark.parametrize("database_url", ["postgres", "clickhouse"], indirect=True)

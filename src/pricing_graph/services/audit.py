@@ -26,6 +26,7 @@ from pricing_graph.store.access import (
     add_audit_event,
     audit_event_count,
     audit_event_page,
+    write_audit_event,
 )
 
 DEFAULT_PAGE_SIZE = 50
@@ -75,6 +76,34 @@ def record(
     the write touched. `given` (a dataclass or a mapping) is stored as JSON: decimals,
     dates and times as strings, enums by name, fields left UNCHANGED omitted."""
     return add_audit_event(
+        session,
+        AuditEventRow(
+            key_id=actor.key_id,
+            caller=actor.caller_id,
+            role=actor.role.value,
+            operation=operation,
+            object_type=object_type,
+            object_id=object_id,
+            object_ids=list(object_ids),
+            input={} if given is None else _input(given),
+        ),
+    )
+
+
+async def record_now(
+    session: AsyncSession,
+    actor: Actor,
+    operation: str,
+    *,
+    object_type: str,
+    object_id: int | None = None,
+    object_ids: Iterable[int] = (),
+    given: Any = None,
+) -> None:
+    """`record`, written now rather than at the transaction's flush: on PostgreSQL one
+    prepared statement on the driver's connection (an ingestion batch's, where the ORM's
+    flush of one row costs more than the statement); on SQLite as `record`."""
+    await write_audit_event(
         session,
         AuditEventRow(
             key_id=actor.key_id,

@@ -46,7 +46,7 @@ from pricing_graph.store.usage_repo import (
     StoredEvent,
     batch_lookups,
     group_key,
-    unbilled_count,
+    unbilled_and_in_force,
 )
 from pricing_graph.store.usage_store import UsageStore
 
@@ -61,7 +61,10 @@ MAX_PROPERTIES_BYTES = 32 * 1024
 
 _NUMBER_TEXT = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
 # A value string parse_decimal takes as it is and that is not negative: the fast path's.
-_PLAIN_DECIMAL = re.compile(rf"(?:0|[1-9][0-9]{{0,20}})(?:\.[0-9]{{1,{MAX_DECIMAL_PLACES}}})?")
+_MAX_INTEGER_DIGITS = 21
+_PLAIN_DECIMAL = re.compile(
+    rf"(?:0|[1-9][0-9]{{0,{_MAX_INTEGER_DIGITS - 1}}})(?:\.[0-9]{{1,{MAX_DECIMAL_PLACES}}})?"
+)
 # Aggregations whose row keeps a given value as it is (not negative: no check needed).
 _VALUE_AS_IS = frozenset(
     {Aggregation.SUM, Aggregation.MAX, Aggregation.LATEST, Aggregation.WEIGHTED_SUM}
@@ -305,14 +308,20 @@ async def _ingest(
                     {(batch.rows[p]["customer_id"], batch.rows[p]["event_id"]) for p in conflicted},
                 ),
             )
-        unbilled = await unbilled_count(
-            session, ((row["customer_id"], row["occurred_at"]) for row in stored_rows)
+        today = now.date()
+        unbilled, in_force = await unbilled_and_in_force(
+            session, ((row["customer_id"], row["occurred_at"]) for row in stored_rows), today
         )
-        over_limit = await over_hard_limits(
-            session,
-            store,
-            list(zip(stored_indexes, stored_rows, strict=True)),
-            {db: external for external, db in batch.customers.items()},
+        over_limit = (
+            await over_hard_limits(
+                session,
+                store,
+                list(zip(stored_indexes, stored_rows, strict=True)),
+                {db: external for external, db in batch.customers.items()},
+                today=today,
+            )
+            if in_force
+            else ()  # no contract of the batch's customers in force today: no HARD limit
         )
         result = IngestResult(
             accepted=len(inserted),
@@ -323,7 +332,7 @@ async def _ingest(
             over_limit=over_limit,
         )
         if inserted:
-            audit.record(
+            await audit.record_now(
                 session,
                 actor,
                 operation,
@@ -474,7 +483,17 @@ class _Batch:
         given: Decimal | None = None
         if value is not None:
             # what parse_decimal reads, without sign or spaces: the rest takes the full way
-            if type(value) is not str or _PLAIN_DECIMAL.fullmatch(value) is None:
+            if type(value) is not str:
+                return False
+            if (
+                not (  # a plain integer (most values), as _PLAIN_DECIMAL reads it, else that
+                    value.isascii()
+                    and value.isdigit()
+                    and len(value) <= _MAX_INTEGER_DIGITS
+                    and (value[0] != "0" or len(value) == 1)
+                )
+                and _PLAIN_DECIMAL.fullmatch(value) is None
+            ):
                 return False
             given = Decimal(value)
         properties = get("properties")

@@ -21,10 +21,11 @@ from sqlalchemy import JSON, CheckConstraint, Column, Index, func
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from pricing_graph.store import driver
 from pricing_graph.store import metadata as _metadata  # noqa: F401  (naming convention first)
 from pricing_graph.store.catalog import utcnow
 from pricing_graph.store.catalog_repo import Reader
-from pricing_graph.store.types import UtcDateTime
+from pricing_graph.store.types import UtcDateTime, json_text
 
 KEY_ROLES = ("admin", "sales", "partner")
 PREFIX_LENGTH = 12  # the api_key.prefix column: 8-12 characters
@@ -116,6 +117,35 @@ def add_audit_event(session: AsyncSession, row: AuditEventRow) -> AuditEventRow:
     """Append the event to the session's transaction (written at its next flush)."""
     session.add(row)
     return row
+
+
+_INSERT_AUDIT_POSTGRESQL = (
+    "INSERT INTO audit_event (occurred_at, key_id, caller, role, operation, object_type, "
+    "object_id, object_ids, input) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text::json, "
+    "$9::text::json)"
+)
+
+
+async def write_audit_event(session: AsyncSession, row: AuditEventRow) -> None:
+    """Write the event in the session's transaction now (PostgreSQL: on the driver's
+    connection, store/driver.py), or at its next flush (SQLite: `add_audit_event`)."""
+    connection = await session.connection()
+    if connection.dialect.name != "postgresql":
+        add_audit_event(session, row)
+        return
+    await driver.execute(
+        connection,
+        _INSERT_AUDIT_POSTGRESQL,
+        row.occurred_at,
+        row.key_id,
+        row.caller,
+        row.role,
+        row.operation,
+        row.object_type,
+        row.object_id,
+        json_text(row.object_ids),
+        json_text(row.input),
+    )
 
 
 def _audit_filters(object_type: str | None, object_id: int | None, key_id: int | None) -> list[Any]:

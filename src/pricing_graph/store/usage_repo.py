@@ -15,6 +15,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -44,11 +45,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from pricing_graph.rating.models import ZERO, Aggregation, Metric
 from pricing_graph.rating.usage import Group, MetricUsage, UsageSnapshot
-from pricing_graph.store import plans
+from pricing_graph.store import driver, plans
 from pricing_graph.store.catalog import MetricRow
 from pricing_graph.store.contracts import ContractRow, CustomerRow
 from pricing_graph.store.types import EXACT, as_utc, exact_decimal, json_text
 from pricing_graph.store.usage import UsageEventRow
+from pricing_graph.store.usage_copy import copy_new_events
 from pricing_graph.store.usage_rollup import (
     INSERT_WITH_ROLLUPS,
     ROLLED_UP,
@@ -169,6 +171,11 @@ async def batch_lookups(
     ALL, one round trip): the database ids of the customers with these external IDs (none
     when `customers` is False; with `partner_owner`, only the customers that partner
     owns), and the metrics with these keys. Absent ones are left out."""
+    connection = await session.connection()
+    if connection.dialect.name == "postgresql":
+        return await _batch_lookups_postgresql(
+            connection, external_ids, metric_keys, customers, partner_owner
+        )
     metrics = select(
         literal_column("'m'").label("kind"),
         METRICS.c.key,
@@ -190,7 +197,6 @@ async def batch_lookups(
         if partner_owner is not None:
             found = found.where(CUSTOMERS.c.partner_owner == partner_owner)
         statement = union_all(metrics, found)
-    connection = await session.connection()
     customer_ids: dict[str, int] = {}
     event_metrics: dict[str, EventMetric] = {}
     for kind, key, row_id, aggregation, prop, dimensions in await connection.execute(statement):
@@ -199,6 +205,47 @@ async def batch_lookups(
         else:
             event_metrics[key] = EventMetric(
                 row_id, key, Aggregation(aggregation), prop, frozenset(dimensions)
+            )
+    return customer_ids, event_metrics
+
+
+_METRICS_POSTGRESQL = (
+    "SELECT 'm', key, id, aggregation, event_property, dimensions::text FROM billable_metric "
+    "WHERE key = ANY($1::text[])"
+)
+_CUSTOMERS_POSTGRESQL = (
+    " UNION ALL SELECT 'c', external_id, id, NULL, NULL, NULL FROM customer "
+    "WHERE external_id = ANY($2::text[])"
+)
+
+
+async def _batch_lookups_postgresql(
+    connection: AsyncConnection,
+    external_ids: Collection[str],
+    metric_keys: Collection[str],
+    customers: bool,
+    partner_owner: str | None,
+) -> tuple[dict[str, int], dict[str, EventMetric]]:
+    """`batch_lookups` as one prepared statement on the driver's connection (the lists as
+    two array parameters: one statement for any number of keys)."""
+    statement = _METRICS_POSTGRESQL
+    arguments: list[Any] = [list(metric_keys)]
+    if customers:
+        statement += _CUSTOMERS_POSTGRESQL
+        arguments.append(list(external_ids))
+        if partner_owner is not None:
+            statement += " AND partner_owner = $3"
+            arguments.append(partner_owner)
+    customer_ids: dict[str, int] = {}
+    event_metrics: dict[str, EventMetric] = {}
+    for kind, key, row_id, aggregation, prop, dimensions in await driver.fetch(
+        connection, statement, *arguments
+    ):
+        if kind == "c":
+            customer_ids[key] = row_id
+        else:
+            event_metrics[key] = EventMetric(
+                row_id, key, Aggregation(aggregation), prop, frozenset(json.loads(dimensions))
             )
     return customer_ids, event_metrics
 
@@ -252,12 +299,18 @@ async def insert_events(
     return inserted
 
 
-# PostgreSQL: the whole batch in one statement and one parameter (INSERT_WITH_ROLLUPS: one
-# JSON document, serialized by orjson in C), one round trip; the same statement upserts
-# the rollups of the rows it stored, and answers with the rows it skipped (usually none).
+# PostgreSQL: a fresh batch with COPY in a savepoint (store/usage_copy.py), its rollups
+# with one more statement. A batch with an event already stored (the COPY fails on it and
+# stores nothing) in one statement and one parameter (INSERT_WITH_ROLLUPS: one JSON
+# document, serialized by orjson in C) that skips the stored rows, upserts the rollups of
+# the rows it stored, and answers with the rows it skipped.
 async def _insert_events_postgresql(
     connection: AsyncConnection, rows: Sequence[Mapping[str, Any]]
 ) -> set[tuple[int, str]]:
+    # key order (a key twice fails the COPY, and the INSERT stores it once)
+    ordered = sorted(rows, key=_EVENT_KEY)
+    if await copy_new_events(connection, ordered):
+        return set(map(_EVENT_KEY, ordered))
     events = []
     for row in rows:
         moment = row["occurred_at"]
@@ -284,6 +337,9 @@ async def _insert_events_postgresql(
         for row in rows
         if (row["customer_id"], row["event_id"]) not in skipped
     }
+
+
+_EVENT_KEY = itemgetter("customer_id", "event_id")  # (customer_id, event_id) of a row
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,16 +415,65 @@ async def stored_events(
     return found
 
 
+# PostgreSQL: the unbilled count and whether any of the customers has a contract that
+# may be in force today (its dates cover today; HARD limits need one), in one statement.
+_UNBILLED_POSTGRESQL = """
+WITH pending (customer_id, day, events) AS (
+    SELECT * FROM unnest($1::integer[], $2::date[], $3::integer[])
+)
+SELECT
+    (SELECT coalesce(sum(p.events), 0) FROM pending AS p
+     WHERE NOT EXISTS (
+         SELECT 1 FROM contract AS k
+         WHERE k.customer_id = p.customer_id AND k.start_date <= p.day
+           AND (k.end_date IS NULL OR p.day < k.end_date)))::bigint,
+    EXISTS (
+        SELECT 1 FROM contract AS k
+        WHERE k.customer_id IN (SELECT customer_id FROM pending)
+          AND k.start_date <= $4 AND (k.end_date IS NULL OR k.end_date > $4))
+"""
+
+
+async def unbilled_and_in_force(
+    session: AsyncSession, events: Iterable[tuple[int, datetime]], today: date
+) -> tuple[int, bool]:
+    """`unbilled_count` of these (customer_id, occurred_at) events, and whether a contract
+    of one of their customers may be in force `today`: False when none is (no HARD limit
+    can apply); True when one may, or always on SQLite (which asks no more than
+    `unbilled_count`)."""
+    connection = await session.connection()
+    if connection.dialect.name != "postgresql":
+        return await unbilled_count(session, events), True
+    pending = _by_day(events)
+    if not pending:
+        return 0, False
+    unbilled, in_force = (
+        await driver.fetch(
+            connection,
+            _UNBILLED_POSTGRESQL,
+            [customer_id for customer_id, _ in pending],
+            [day for _, day in pending],
+            list(pending.values()),
+            today,
+        )
+    )[0]
+    return int(unbilled), bool(in_force)
+
+
+def _by_day(events: Iterable[tuple[int, datetime]]) -> Counter[tuple[int, date]]:
+    """Events by (customer, UTC date): a batch of 1,000 has a few dozen such pairs."""
+    return Counter(
+        (customer_id, (moment if moment.tzinfo is UTC else as_utc(moment)).date())
+        for customer_id, moment in events
+    )
+
+
 async def unbilled_count(session: AsyncSession, events: Iterable[tuple[int, datetime]]) -> int:
     """How many of these (customer_id, occurred_at) events no contract covers.
 
     A contract covers the UTC dates [start_date, end_date); an open end covers for ever.
     """
-    # events by (customer, UTC date): a batch of 1,000 has a few dozen such pairs
-    pending: Counter[tuple[int, date]] = Counter(
-        (customer_id, (moment if moment.tzinfo is UTC else as_utc(moment)).date())
-        for customer_id, moment in events
-    )
+    pending = _by_day(events)
     if not pending:
         return 0
     customer_ids = {customer_id for customer_id, _ in pending}

@@ -24,7 +24,8 @@ class Loader(DataLoader[KeyT, ValueT]):
     Several resolvers await the same batch future. When a non-null field fails, graphql-core
     cancels its sibling resolvers; awaiting a future directly would cancel the shared
     future with them, and every other resolver awaiting it would get a CancelledError that
-    escapes error handling (a 500). Each caller awaits its own shield instead."""
+    escapes error handling (a 500). Each caller awaits its own shield instead, whose error
+    counts as retrieved even when nobody is left to await it."""
 
     def load(self, key: KeyT) -> Awaitable[ValueT]:
         kept = self.kept(key)
@@ -36,7 +37,16 @@ class Loader(DataLoader[KeyT, ValueT]):
         # A loaded value needs no shield: awaiting a done future cannot cancel it.
         if isinstance(future, asyncio.Future) and future.done():
             return future
-        return asyncio.shield(future)
+        shielded = asyncio.shield(future)
+        # When every awaiter is cancelled (a sibling's error ended the request), neither the
+        # batch future (a cancelled shield stops watching it) nor an unawaited shield is
+        # awaited: their error is taken here, not logged as "never retrieved" when the
+        # batch then fails (as it may, on a connection the cancellation invalidated). An
+        # awaiting resolver still gets it.
+        if isinstance(future, asyncio.Future):
+            future.add_done_callback(_taken)
+        shielded.add_done_callback(_taken)
+        return shielded
 
     def kept(self, key: KeyT) -> ValueT | None:
         """The value without a load, when the process keeps it (store/sealed_rows.py)."""

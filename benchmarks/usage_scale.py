@@ -63,6 +63,7 @@ from invoice_preview import (
 )
 
 from pricing_graph.demo.seed import seed_database
+from pricing_graph.store.usage_copy import COLUMNS
 from pricing_graph.store.usage_repo import group_key
 from pricing_graph.store.usage_rollup import REBUILD_POSTGRESQL
 
@@ -243,20 +244,6 @@ def _records(number: int, customers: dict[str, int], metric_id: int) -> list[tup
         )
         for event in _events(number)
     ]
-
-
-COLUMNS = (
-    "customer_id",
-    "metric_id",
-    "event_id",
-    "occurred_at",
-    "value",
-    "unique_value",
-    "group_key",
-    "dimensions",
-    "properties",
-    "ingested_at",
-)
 
 
 def _cpu_seconds(pid: int) -> float:

@@ -76,17 +76,7 @@ def record(
     the write touched. `given` (a dataclass or a mapping) is stored as JSON: decimals,
     dates and times as strings, enums by name, fields left UNCHANGED omitted."""
     return add_audit_event(
-        session,
-        AuditEventRow(
-            key_id=actor.key_id,
-            caller=actor.caller_id,
-            role=actor.role.value,
-            operation=operation,
-            object_type=object_type,
-            object_id=object_id,
-            object_ids=list(object_ids),
-            input={} if given is None else _input(given),
-        ),
+        session, _row(actor, operation, object_type, object_id, object_ids, given)
     )
 
 
@@ -104,17 +94,27 @@ async def record_now(
     prepared statement on the driver's connection (an ingestion batch's, where the ORM's
     flush of one row costs more than the statement); on SQLite as `record`."""
     await write_audit_event(
-        session,
-        AuditEventRow(
-            key_id=actor.key_id,
-            caller=actor.caller_id,
-            role=actor.role.value,
-            operation=operation,
-            object_type=object_type,
-            object_id=object_id,
-            object_ids=list(object_ids),
-            input={} if given is None else _input(given),
-        ),
+        session, _row(actor, operation, object_type, object_id, object_ids, given)
+    )
+
+
+def _row(
+    actor: Actor,
+    operation: str,
+    object_type: str,
+    object_id: int | None,
+    object_ids: Iterable[int],
+    given: Any,
+) -> AuditEventRow:
+    return AuditEventRow(
+        key_id=actor.key_id,
+        caller=actor.caller_id,
+        role=actor.role.value,
+        operation=operation,
+        object_type=object_type,
+        object_id=object_id,
+        object_ids=list(object_ids),
+        input={} if given is None else _input(given),
     )
 
 

@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pricing_graph.store import driver
 from pricing_graph.store.types import EXACT, as_utc
+from pricing_graph.store.usage_rollup import ADD_TO_HOUR
 
 COLUMNS = (
     "customer_id",
@@ -51,17 +52,12 @@ ROLLBACK = "ROLLBACK TO SAVEPOINT usage_copy"
 
 # The rollups of rows COPY stored: one row per (customer, metric, hour, group), in key
 # order (concurrent batches lock them in the same order), added to what the hour holds.
-UPSERT_ROLLUPS = """
+UPSERT_ROLLUPS = f"""
 INSERT INTO usage_rollup AS r (customer_id, metric_id, hour, group_key, event_count,
                                value_sum, value_max)
 SELECT * FROM unnest($1::integer[], $2::integer[], $3::text[]::timestamptz[], $4::text[],
                      $5::bigint[], $6::numeric[], $7::numeric[])
-ON CONFLICT (customer_id, metric_id, hour, group_key) DO UPDATE SET
-    event_count = r.event_count + excluded.event_count,
-    value_sum = CASE WHEN r.value_sum IS NULL THEN excluded.value_sum
-                     WHEN excluded.value_sum IS NULL THEN r.value_sum
-                     ELSE r.value_sum + excluded.value_sum END,
-    value_max = GREATEST(r.value_max, excluded.value_max)
+{ADD_TO_HOUR}
 """
 
 _NULL = "\\N"

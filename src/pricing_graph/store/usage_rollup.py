@@ -91,8 +91,16 @@ SQLITE_FUNCTIONS = {"decimal_add": decimal_add, "decimal_greatest": decimal_grea
 # order, COLLATE "C": as store/usage_copy.py sorts them in Python), so concurrent batches
 # cannot deadlock on them. It answers with the events NOT stored (already there): none
 # for a batch of new events, so nothing comes back to be read row by row.
+# An hour's aggregates upserted: added to what the hour holds (SUM of NULLs stays NULL).
+ADD_TO_HOUR = """ON CONFLICT (customer_id, metric_id, hour, group_key) DO UPDATE SET
+    event_count = r.event_count + excluded.event_count,
+    value_sum = CASE WHEN r.value_sum IS NULL THEN excluded.value_sum
+                     WHEN excluded.value_sum IS NULL THEN r.value_sum
+                     ELSE r.value_sum + excluded.value_sum END,
+    value_max = GREATEST(r.value_max, excluded.value_max)"""
+
 INSERT_WITH_ROLLUPS = text(
-    """
+    f"""
     WITH given AS (
         SELECT c AS customer_id, m AS metric_id, e AS event_id, t AS occurred_at,
                v AS value, u AS unique_value, g AS group_key, d AS dimensions,
@@ -118,12 +126,7 @@ INSERT_WITH_ROLLUPS = text(
         FROM stored
         GROUP BY 1, 2, 3, 4
         ORDER BY 1, 2, 3, group_key COLLATE "C"
-        ON CONFLICT (customer_id, metric_id, hour, group_key) DO UPDATE SET
-            event_count = r.event_count + excluded.event_count,
-            value_sum = CASE WHEN r.value_sum IS NULL THEN excluded.value_sum
-                             WHEN excluded.value_sum IS NULL THEN r.value_sum
-                             ELSE r.value_sum + excluded.value_sum END,
-            value_max = GREATEST(r.value_max, excluded.value_max)
+        {ADD_TO_HOUR}
     )
     SELECT customer_id, event_id FROM given
     EXCEPT

@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import text
-from tests.support.ingest_client import ingest_client
+from tests.support.ingest_client import bulk_event, ingest_client
 from tests.support.usage_rows import stored_rows
 
 from pricing_graph.http.usage import _parsed
@@ -48,43 +48,32 @@ async def client(
         yield http
 
 
-def _event(event_id: str, **changes: Any) -> dict[str, Any]:
-    event: dict[str, Any] = {
-        "eventId": event_id,
-        "customerId": "acme",
-        "metricKey": "tokens",
-        "timestamp": "2026-01-05T10:00:00Z",
-        "value": "1500",
-        "dimensions": [{"name": "model", "value": "gpt-4"}],
-    }
-    event.update(changes)
-    return event
-
-
 SMALL = [{"name": "model", "value": "small"}]
 
 BATCH = [
-    _event("a1"),  # 0 accepted
-    _event("a2", value="0.25", timestamp="2026-01-05T10:30:00+00:00"),  # 1 accepted
-    _event("a3", value="2.000", timestamp="2026-01-05T12:15:00+01:00", dimensions=SMALL),  # 2
-    _event("a1"),  # 3 duplicate of 0
-    _event("a1", value="9"),  # 4 EVENT_ID_REUSED (earlier in this batch)
-    _event("a5", value=" 7", timestamp="2026-01-05T11:45:00Z", dimensions=SMALL),  # 5 accepted
-    _event("a6", value="-1"),  # 6
-    _event("a7", value="1.1234567890123"),  # 7: 13 decimal places
-    _event("a8", timestamp="2026-01-05T10:00:00"),  # 8: no UTC offset
-    _event("a9", customerId="nobody"),  # 9
-    _event("a10", dimensions=[{"name": "region", "value": "eu"}]),  # 10
-    _event("a11", properties="x"),  # 11
-    _event(
+    bulk_event("a1"),  # 0 accepted
+    bulk_event("a2", value="0.25", timestamp="2026-01-05T10:30:00+00:00"),  # 1 accepted
+    bulk_event("a3", value="2.000", timestamp="2026-01-05T12:15:00+01:00", dimensions=SMALL),  # 2
+    bulk_event("a1"),  # 3 duplicate of 0
+    bulk_event("a1", value="9"),  # 4 EVENT_ID_REUSED (earlier in this batch)
+    bulk_event("a5", value=" 7", timestamp="2026-01-05T11:45:00Z", dimensions=SMALL),  # 5 accepted
+    bulk_event("a6", value="-1"),  # 6
+    bulk_event("a7", value="1.1234567890123"),  # 7: 13 decimal places
+    bulk_event("a8", timestamp="2026-01-05T10:00:00"),  # 8: no UTC offset
+    bulk_event("a9", customerId="nobody"),  # 9
+    bulk_event("a10", dimensions=[{"name": "region", "value": "eu"}]),  # 10
+    bulk_event("a11", properties="x"),  # 11
+    bulk_event(
         "a12",
         value=None,
         properties={"tokens": 3, "b": [1, {"z": None}], "a": "x"},
         timestamp="2026-01-05T12:05:00Z",
     ),  # 12
-    _event("a13", value=12.5),  # 13: a JSON number
-    _event("", value="1"),  # 14
-    _event("a15", dimensions=[{"name": "model", "value": "x"}, {"name": "model", "value": "y"}]),
+    bulk_event("a13", value=12.5),  # 13: a JSON number
+    bulk_event("", value="1"),  # 14
+    bulk_event(
+        "a15", dimensions=[{"name": "model", "value": "x"}, {"name": "model", "value": "y"}]
+    ),
 ]
 
 
@@ -112,9 +101,9 @@ async def test_a_mixed_batch_has_exact_counts_errors_and_sums(
         "/v1/usage/events",
         json={
             "events": [
-                _event("a1"),  # the stored payload again: a duplicate
-                _event("a2", value="0.5", timestamp="2026-01-05T10:30:00Z"),  # reused
-                _event("a20", value="10", timestamp="2026-01-05T10:59:59.999999Z"),
+                bulk_event("a1"),  # the stored payload again: a duplicate
+                bulk_event("a2", value="0.5", timestamp="2026-01-05T10:30:00Z"),  # reused
+                bulk_event("a20", value="10", timestamp="2026-01-05T10:59:59.999999Z"),
             ]
         },
     )
@@ -184,7 +173,7 @@ NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
 
 
 def _raw(event_id: str, metric: str, **changes: Any) -> dict[str, Any]:
-    return _event(event_id, **{"metricKey": metric, "dimensions": None, **changes})
+    return bulk_event(event_id, **{"metricKey": metric, "dimensions": None, **changes})
 
 
 # Events of every aggregation and shape, good and bad; each is read both ways.

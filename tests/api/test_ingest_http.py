@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.support.ingest_client import ingest_client
+from tests.support.ingest_client import bulk_event, ingest_client
 from tests.support.usage_rows import stored_count
 
 # Every test runs on each usage store: SQLite, PostgreSQL, ClickHouse (tests/conftest.py).
@@ -22,19 +22,6 @@ async def client(
         yield http
 
 
-def _event(event_id: str, **changes: Any) -> dict[str, Any]:
-    event = {
-        "eventId": event_id,
-        "customerId": "acme",
-        "metricKey": "tokens",
-        "timestamp": "2026-01-05T10:00:00Z",
-        "value": "1500",
-        "dimensions": [{"name": "model", "value": "gpt-4"}],
-    }
-    event.update(changes)
-    return event
-
-
 async def _stored(database: Any) -> int:
     return await stored_count(database)
 
@@ -44,11 +31,11 @@ async def test_good_duplicate_and_bad_events(client: httpx.AsyncClient, database
         "/v1/usage/events",
         json={
             "events": [
-                _event("a"),
-                _event("a"),
-                _event("b", timestamp="yesterday"),
-                _event("c", value=12.5),
-                _event("d", properties={"tokens": 0.1}, value=None),
+                bulk_event("a"),
+                bulk_event("a"),
+                bulk_event("b", timestamp="yesterday"),
+                bulk_event("c", value=12.5),
+                bulk_event("d", properties={"tokens": 0.1}, value=None),
             ]
         },
     )
@@ -61,7 +48,7 @@ async def test_good_duplicate_and_bad_events(client: httpx.AsyncClient, database
     ]
     assert await _stored(database) == 2
 
-    replay = (await client.post("/v1/usage/events", json={"events": [_event("a")]})).json()
+    replay = (await client.post("/v1/usage/events", json={"events": [bulk_event("a")]})).json()
     assert (replay["accepted"], replay["duplicates"]) == (0, 1)
 
 
@@ -79,7 +66,7 @@ async def test_malformed_bodies_are_400(client: httpx.AsyncClient, body: bytes) 
 
 
 async def test_too_many_events_store_nothing(client: httpx.AsyncClient, database: Any) -> None:
-    events = [_event(f"e{i}") for i in range(10_001)]
+    events = [bulk_event(f"e{i}") for i in range(10_001)]
     response = await client.post("/v1/usage/events", json={"events": events})
     assert response.status_code == 400
     body = response.json()

@@ -26,7 +26,7 @@ async def test_a_document_is_validated_once_and_its_errors_served_each_time(
         return validate(*args)
 
     monkeypatch.setattr(validated_documents, "validate_document", counted)
-    validated_documents._VALIDATED.clear()
+    validated_documents.VALIDATED.clear()
     messages = []
     for _ in range(3):
         result = await schema.execute(INVALID, context_value=Context(database, actor=SYSTEM))

@@ -48,3 +48,18 @@ async def ingest_client(
         ) as http,
     ):
         yield http
+
+
+def bulk_event(event_id: str, **changes: Any) -> dict[str, Any]:
+    """One event of the bulk wire format for `acme`'s `tokens` (1,500 of them, model
+    gpt-4, 2026-01-05 10:00 UTC), with `changes` applied."""
+    event: dict[str, Any] = {
+        "eventId": event_id,
+        "customerId": "acme",
+        "metricKey": "tokens",
+        "timestamp": "2026-01-05T10:00:00Z",
+        "value": "1500",
+        "dimensions": [{"name": "model", "value": "gpt-4"}],
+    }
+    event.update(changes)
+    return event

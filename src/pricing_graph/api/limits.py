@@ -61,6 +61,7 @@ from strawberry.extensions.max_aliases import count_fields_with_alias
 from strawberry.extensions.query_depth_limiter import create_validator as depth_validator
 from strawberry.types import ExecutionResult as StrawberryResult
 
+from pricing_graph.api.document_memo import DocumentMemo
 from pricing_graph.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from pricing_graph.api.scalars import ScalarInputError
 from pricing_graph.services.actor import Role
@@ -150,10 +151,8 @@ def http_status(result: ExecutionResult | StrawberryResult) -> int | None:
 # --- the document alone, as soon as it is parsed -------------------------------------------
 
 
-# Documents that passed, by identity (ParserCache hands out one DocumentNode per query text;
-# each entry keeps its document, so the id is not reused while it is remembered).
-_PASSED: OrderedDict[tuple[int, QueryLimits], DocumentNode] = OrderedDict()
-_PASSED_SIZE = 256
+# Documents that passed, with the limits they passed (api/document_memo.py).
+_PASSED: DocumentMemo[bool] = DocumentMemo(256)
 
 
 def document_refusal(
@@ -161,9 +160,7 @@ def document_refusal(
 ) -> LimitError | None:
     """The first limit the document breaks, checked before validation (some of
     graphql-core's rules take time quadratic in repeated selections), cheapest first."""
-    key = (id(document), limits)
-    if _PASSED.get(key) is document:
-        _PASSED.move_to_end(key)
+    if _PASSED.get(document, limits, False):
         return None
     try:
         refusal = _document_refusal(schema, document, limits)
@@ -172,9 +169,7 @@ def document_refusal(
             ErrorCode.QUERY_TOO_DEEP, None, "the document nests fragments too deeply"
         )
     if refusal is None:
-        _PASSED[key] = document
-        while len(_PASSED) > _PASSED_SIZE:
-            _PASSED.popitem(last=False)
+        _PASSED.keep(document, limits, True)
     return refusal
 
 

@@ -457,16 +457,10 @@ class _Batch:
             or type(metric_key) is not str
         ):
             return False
-        customer_id = self.customers.get(external)  # found keys hold no NUL
-        metric = self.metrics.get(metric_key)
-        if (
-            customer_id is None
-            or metric is None
-            or not event_id
-            or len(event_id) > MAX_EVENT_ID_LENGTH
-            or NUL in event_id
-        ):
+        known = self._known(external, metric_key, event_id)
+        if known is None:
             return False
+        customer_id, metric = known
         try:
             timestamp = datetime.fromisoformat(stamp)
         except ValueError:
@@ -496,12 +490,8 @@ class _Batch:
             ):
                 return False
             given = Decimal(value)
-        properties = get("properties")
+        properties = self._clean_properties(get("properties"))
         if properties is None:
-            properties = {}
-        elif type(properties) is not dict or (
-            properties and _json_size(properties) > self.max_properties_bytes
-        ):
             return False
         listed = get("dimensions")
         dimensions: dict[str, str]
@@ -582,27 +572,16 @@ class _Batch:
         possible (most events of a batch are good); None when anything is off, and then
         `_checked_row` runs every check again and names the problems."""
         event_id = event.event_id
-        customer_id = self.customers.get(event.customer_id)  # found keys hold no NUL
-        metric = self.metrics.get(event.metric_key)
+        known = self._known(event.customer_id, event.metric_key, event_id)
         timestamp = event.timestamp
-        if (
-            customer_id is None
-            or metric is None
-            or not event_id
-            or len(event_id) > MAX_EVENT_ID_LENGTH
-            or NUL in event_id
-            or timestamp.utcoffset() is None
-        ):
+        if known is None or timestamp.utcoffset() is None:
             return None
+        customer_id, metric = known
         occurred_at = timestamp.astimezone(UTC)
         if occurred_at > self.latest:
             return None
-        properties = event.properties
+        properties = self._clean_properties(event.properties)
         if properties is None:
-            properties = {}
-        elif type(properties) is not dict or (
-            properties and _json_size(properties) > self.max_properties_bytes
-        ):
             return None
         try:
             dimensions = _dimensions(event, metric, _unclean)
@@ -625,6 +604,33 @@ class _Batch:
             dimensions,
             properties,
         )
+
+    def _known(
+        self, external: str, metric_key: str, event_id: str
+    ) -> tuple[int, EventMetric] | None:
+        """For the fast paths: the customer's id and the metric, when both are known and the
+        event ID passes; else None (the full checks then name the problem)."""
+        customer_id = self.customers.get(external)  # found keys hold no NUL
+        metric = self.metrics.get(metric_key)
+        if (
+            customer_id is None
+            or metric is None
+            or not event_id
+            or len(event_id) > MAX_EVENT_ID_LENGTH
+            or NUL in event_id
+        ):
+            return None
+        return customer_id, metric
+
+    def _clean_properties(self, properties: Any) -> dict[str, Any] | None:
+        """For the fast paths: the properties (none given: {}) when they pass, else None."""
+        if properties is None:
+            return {}
+        if type(properties) is not dict or (
+            properties and _json_size(properties) > self.max_properties_bytes
+        ):
+            return None
+        return properties
 
     def _checked_row(self, index: int, event: UsageEvent) -> dict[str, Any] | None:
         """Every check, each failure an EventProblem; the row when there are none."""
